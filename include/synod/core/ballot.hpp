@@ -1,0 +1,48 @@
+#ifndef SYNOD_CORE_BALLOT_HPP
+#define SYNOD_CORE_BALLOT_HPP
+
+/// \file
+/// Paxos ballots ("proposal numbers" in Paxos Made Simple).
+
+#include <compare>
+#include <cstdint>
+
+#include "synod/core/ids.hpp"
+
+namespace synod {
+
+/// A Paxos ballot: a round and the proposer that owns it. Ballots are totally ordered by round,
+/// then by proposer, so two proposers never share one (Paxos Made Simple, 2.2: "different
+/// proposals have different numbers"). `ballot{}` is below every real ballot.
+struct ballot {
+    std::uint64_t round = 0;
+    node_id proposer{};
+
+    friend constexpr bool operator==(const ballot&, const ballot&) noexcept = default;
+    friend constexpr std::strong_ordering operator<=>(const ballot& a, const ballot& b) noexcept {
+        if (auto c = a.round <=> b.round; c != 0) return c;
+        return a.proposer <=> b.proposer;
+    }
+
+    /// True unless this is the null ballot.
+    constexpr explicit operator bool() const noexcept { return round != 0; }
+
+    /// The smallest ballot owned by `self` that is above `seen`.
+    static constexpr ballot above(const ballot& seen, node_id self) noexcept {
+        ballot b{seen.round == 0 ? 1 : seen.round, self};
+        if (!(seen < b)) b.round = seen.round + 1;
+        return b;
+    }
+};
+
+/// A value proposed under a ballot (Paxos Made Simple: a "proposal").
+template <class Value>
+struct proposal {
+    ballot number;
+    Value value;
+    friend constexpr bool operator==(const proposal&, const proposal&) = default;
+};
+
+}  // namespace synod
+
+#endif

@@ -1,0 +1,138 @@
+#ifndef SYNOD_CORE_STATIC_VECTOR_HPP
+#define SYNOD_CORE_STATIC_VECTOR_HPP
+
+/// \file
+/// A vector with a capacity fixed at compile time and storage inside the object: what the cores
+/// use instead of std::vector so that they never touch the heap.
+
+#include <cstddef>
+#include <initializer_list>
+#include <memory>
+#include <new>
+#include <span>
+#include <type_traits>
+#include <utility>
+
+#include "synod/core/assert.hpp"
+
+namespace synod {
+
+/// Up to `Capacity` values of `T`, in place. push_back on a full vector is a programmer error
+/// (asserted); callers that take input check `full()` first and answer with an error.
+template <class T, std::size_t Capacity>
+class static_vector {
+public:
+    using value_type = T;
+    using size_type = std::size_t;
+    using iterator = T*;
+    using const_iterator = const T*;
+
+    constexpr static_vector() noexcept = default;
+    static_vector(std::initializer_list<T> values) {
+        for (const T& v : values) push_back(v);
+    }
+    static_vector(const static_vector& other) {
+        for (const T& v : other) push_back(v);
+    }
+    static_vector(static_vector&& other) noexcept(std::is_nothrow_move_constructible_v<T>) {
+        for (T& v : other) push_back(std::move(v));
+    }
+    static_vector& operator=(const static_vector& other) {
+        if (this != &other) {
+            clear();
+            for (const T& v : other) push_back(v);
+        }
+        return *this;
+    }
+    static_vector& operator=(static_vector&& other) noexcept(
+        std::is_nothrow_move_constructible_v<T>) {
+        if (this != &other) {
+            clear();
+            for (T& v : other) push_back(std::move(v));
+        }
+        return *this;
+    }
+    ~static_vector() { clear(); }
+
+    static constexpr size_type capacity() noexcept { return Capacity; }
+    constexpr size_type size() const noexcept { return size_; }
+    constexpr bool empty() const noexcept { return size_ == 0; }
+    constexpr bool full() const noexcept { return size_ == Capacity; }
+
+    T* data() noexcept { return std::launder(reinterpret_cast<T*>(storage_)); }
+    const T* data() const noexcept {
+        return std::launder(reinterpret_cast<const T*>(storage_));
+    }
+    iterator begin() noexcept { return data(); }
+    iterator end() noexcept { return data() + size_; }
+    const_iterator begin() const noexcept { return data(); }
+    const_iterator end() const noexcept { return data() + size_; }
+
+    T& operator[](size_type i) noexcept {
+        SYNOD_ASSERT(i < size_);
+        return data()[i];
+    }
+    const T& operator[](size_type i) const noexcept {
+        SYNOD_ASSERT(i < size_);
+        return data()[i];
+    }
+    T& front() noexcept { return (*this)[0]; }
+    T& back() noexcept { return (*this)[size_ - 1]; }
+    const T& front() const noexcept { return (*this)[0]; }
+    const T& back() const noexcept { return (*this)[size_ - 1]; }
+
+    template <class... Args>
+    T& emplace_back(Args&&... args) {
+        SYNOD_ASSERT(size_ < Capacity);
+        T* p = ::new (static_cast<void*>(data() + size_)) T(std::forward<Args>(args)...);
+        ++size_;
+        return *p;
+    }
+    void push_back(const T& v) { emplace_back(v); }
+    void push_back(T&& v) { emplace_back(std::move(v)); }
+    void pop_back() noexcept {
+        SYNOD_ASSERT(size_ > 0);
+        --size_;
+        std::destroy_at(data() + size_);
+    }
+    /// Removes the element at `pos`, keeping the order of the others.
+    iterator erase(iterator pos) {
+        SYNOD_ASSERT(pos >= begin() && pos < end());
+        for (iterator it = pos; it + 1 != end(); ++it) *it = std::move(*(it + 1));
+        pop_back();
+        return pos;
+    }
+    /// Inserts `v` before `pos`, shifting the tail right.
+    iterator insert(iterator pos, T v) {
+        SYNOD_ASSERT(size_ < Capacity);
+        const size_type at = static_cast<size_type>(pos - begin());
+        emplace_back(std::move(v));
+        for (size_type i = size_ - 1; i > at; --i) std::swap(data()[i], data()[i - 1]);
+        return begin() + at;
+    }
+    void clear() noexcept {
+        while (size_ > 0) pop_back();
+    }
+    void resize(size_type n, const T& fill = T{}) {
+        while (size_ > n) pop_back();
+        while (size_ < n) push_back(fill);
+    }
+
+    operator std::span<T>() noexcept { return {data(), size_}; }
+    operator std::span<const T>() const noexcept { return {data(), size_}; }
+
+    friend bool operator==(const static_vector& a, const static_vector& b) {
+        if (a.size() != b.size()) return false;
+        for (size_type i = 0; i < a.size(); ++i)
+            if (!(a[i] == b[i])) return false;
+        return true;
+    }
+
+private:
+    alignas(T) unsigned char storage_[sizeof(T) * (Capacity == 0 ? 1 : Capacity)];
+    size_type size_ = 0;
+};
+
+}  // namespace synod
+
+#endif

@@ -1,0 +1,37 @@
+# Shared by the scripts in this folder: package set-up and build helpers.
+# Sourced, not run.
+
+SYNOD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SYNOD_JOBS=${SYNOD_JOBS:-2}
+
+# The Debian packages every build needs.
+SYNOD_BASE_PACKAGES=(g++ clang-14 cmake ninja-build librange-v3-dev libboost-dev
+                     libboost-test-dev libbenchmark-dev)
+
+# Installs the named Debian packages that are missing; silent when none is.
+synod_ensure_packages() {
+    local missing=()
+    local p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "== installing: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo=sudo
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq >/dev/null
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Configures and builds one CMake preset quietly; prints the log on failure.
+synod_build() {
+    local preset=$1
+    local log="$SYNOD_ROOT/build/$preset.log"
+    mkdir -p "$SYNOD_ROOT/build"
+    if ! { cmake --preset "$preset" -S "$SYNOD_ROOT" && cmake --build "$SYNOD_ROOT/build/$preset" -j "$SYNOD_JOBS"; } >"$log" 2>&1; then
+        echo "== build $preset FAILED; the end of $log:"
+        tail -n 60 "$log"
+        return 1
+    fi
+}

@@ -1,0 +1,20 @@
+# Installs synod into a scratch prefix, then configures, builds and runs two consumers: one that
+# uses find_package(synod CONFIG REQUIRED), one that uses add_subdirectory(<synod source>).
+file(REMOVE_RECURSE ${WORK_DIR})
+file(MAKE_DIRECTORY ${WORK_DIR})
+function(run)
+    execute_process(COMMAND ${ARGN} RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err)
+    if(NOT status EQUAL 0)
+        message(FATAL_ERROR "failed: ${ARGN}\n${out}\n${err}")
+    endif()
+endfunction()
+set(prefix ${WORK_DIR}/prefix)
+run(${CMAKE_COMMAND} --install ${BINARY_DIR} --prefix ${prefix})
+foreach(kind find_package subdirectory)
+    set(build ${WORK_DIR}/${kind})
+    run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/install/${kind} -B ${build} -G ${GENERATOR}
+        -DCMAKE_CXX_COMPILER=${COMPILER} -DCMAKE_PREFIX_PATH=${prefix} -DSYNOD_SOURCE_DIR=${SOURCE_DIR})
+    run(${CMAKE_COMMAND} --build ${build})
+    run(${build}/consumer)
+    message(STATUS "${kind} consumer: built and ran")
+endforeach()
