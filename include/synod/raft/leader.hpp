@@ -1,0 +1,69 @@
+#ifndef SYNOD_RAFT_LEADER_HPP
+#define SYNOD_RAFT_LEADER_HPP
+
+/// \file
+/// The leader role's state: one progress record per other member, the bound on uncommitted
+/// bytes, and a pending leadership transfer.
+
+#include <cstddef>
+
+#include "synod/config.hpp"
+#include "synod/core/configuration.hpp"
+#include "synod/core/ids.hpp"
+#include "synod/core/static_vector.hpp"
+#include "synod/raft/progress.hpp"
+
+namespace synod::raft {
+
+/// What only a leader keeps. Reset on every election won.
+template <std::size_t InflightCapacity>
+class leader_state {
+public:
+    using progress_type = progress<InflightCapacity>;
+
+    /// Starts tracking every member but `self`, all in probe from `last.next()` (Raft 5.3:
+    /// nextIndex starts just after the leader's last entry).
+    void reset(const configuration& c, node_id self, log_index last) {
+        peers_.clear();
+        c.for_each_member([&](node_id n) {
+            if (n == self) return;
+            progress_type& p = peers_.emplace_back();
+            p.id = n;
+            p.next = last.next();
+        });
+        uncommitted_bytes = 0;
+    }
+    void clear() noexcept { peers_.clear(); }
+
+    progress_type* find(node_id n) noexcept {
+        for (progress_type& p : peers_)
+            if (p.id == n) return &p;
+        return nullptr;
+    }
+    const progress_type* find(node_id n) const noexcept {
+        for (const progress_type& p : peers_)
+            if (p.id == n) return &p;
+        return nullptr;
+    }
+    progress_type* begin() noexcept { return peers_.begin(); }
+    progress_type* end() noexcept { return peers_.end(); }
+    const progress_type* begin() const noexcept { return peers_.begin(); }
+    const progress_type* end() const noexcept { return peers_.end(); }
+
+    /// Payload bytes proposed in this term and not yet committed (the proposal bound).
+    std::size_t uncommitted_bytes = 0;
+
+private:
+    static_vector<progress_type, max_nodes> peers_;
+};
+
+/// A pending leadership transfer (thesis 3.10): the follower being handed leadership, and when
+/// the attempt expires. Exists only in nodes built with features::leader_transfer.
+struct transfer_state {
+    node_id target{};
+    time_point deadline = time_never;
+};
+
+}  // namespace synod::raft
+
+#endif

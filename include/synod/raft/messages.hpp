@@ -1,0 +1,98 @@
+#ifndef SYNOD_RAFT_MESSAGES_HPP
+#define SYNOD_RAFT_MESSAGES_HPP
+
+/// \file
+/// Raft's messages (Raft Figure 2, plus pre-vote and TimeoutNow from the Raft thesis 9.6, 3.10).
+/// Every message carries the sender's term and id. AppendEntries borrows its entries from the
+/// leader's log: a runtime that keeps a message past transport::send() copies them (see
+/// synod::borrowing_message).
+
+#include <cstdint>
+#include <span>
+#include <variant>
+
+#include "synod/core/entry.hpp"
+#include "synod/core/ids.hpp"
+
+namespace synod::raft {
+
+/// RequestVote (Raft 5.2), or a pre-vote (thesis 9.6): "would you vote for me at `term`?"
+struct vote_request {
+    term_t term;           ///< the term the candidate campaigns for
+    node_id from;
+    log_index last_index;  ///< the candidate's last log index (Raft 5.4.1 up-to-date check)
+    term_t last_term;      ///< the term of that entry
+    bool pre_vote = false;  ///< a pre-vote: the receiver changes no state
+    bool transfer = false;  ///< campaign ordered by the leader (TimeoutNow): skip stickiness
+};
+
+/// The answer to a vote_request.
+struct vote_response {
+    term_t term;  ///< the receiver's term; for a granted pre-vote, the term asked about
+    node_id from;
+    bool granted = false;
+    bool pre_vote = false;
+};
+
+/// AppendEntries (Raft 5.3): replicates entries and, when empty, serves as the heartbeat.
+template <class Payload>
+struct append_entries {
+    term_t term;
+    node_id from;
+    log_index prev_index;  ///< the index just before the first entry
+    term_t prev_term;      ///< the term at prev_index, for the consistency check
+    log_index commit;      ///< the leader's commit index (capped to what the follower matches)
+    std::span<const entry<Payload>> entries;  ///< borrowed from the leader's log
+};
+
+/// The answer to append_entries.
+struct append_response {
+    term_t term;
+    node_id from;
+    bool success = false;
+    /// On success the last index now known to match the leader's log; on rejection the
+    /// prev_index that failed the consistency check.
+    log_index index;
+    /// On rejection, fast backtracking: the largest index <= prev_index whose term is <= the
+    /// leader's prev_term, and that term; the leader resumes from there.
+    log_index hint_index;
+    term_t hint_term;
+};
+
+/// TimeoutNow (thesis 3.10): the leader tells an up-to-date follower to campaign at once.
+struct timeout_now {
+    term_t term;
+    node_id from;
+};
+
+/// Every Raft message.
+template <class Payload>
+using message =
+    std::variant<vote_request, vote_response, append_entries<Payload>, append_response, timeout_now>;
+
+/// The sender of any message.
+template <class Payload>
+node_id sender(const message<Payload>& m) noexcept {
+    return std::visit([](const auto& x) { return x.from; }, m);
+}
+/// The term of any message.
+template <class Payload>
+term_t term_of(const message<Payload>& m) noexcept {
+    return std::visit([](const auto& x) { return x.term; }, m);
+}
+
+/// synod::borrowing_message: the entries an AppendEntries borrows (empty for other messages).
+template <class Payload>
+std::span<const entry<Payload>> borrowed_entries(const message<Payload>& m) noexcept {
+    if (const auto* a = std::get_if<append_entries<Payload>>(&m)) return a->entries;
+    return {};
+}
+/// synod::borrowing_message: points an AppendEntries at another copy of its entries.
+template <class Payload>
+void rebind_entries(message<Payload>& m, std::span<const entry<Payload>> es) noexcept {
+    if (auto* a = std::get_if<append_entries<Payload>>(&m)) a->entries = es;
+}
+
+}  // namespace synod::raft
+
+#endif
