@@ -27,6 +27,7 @@ using payload = std::string;
 using raft_message = raft::message<payload>;
 using raft_network = runtime::sync::network<raft_message>;
 using raft_entry = entry<payload>;
+using raft_append = raft::append_entries<std::string>;
 
 /// A node's own clock: the test moves it; the node arms one deadline on it.
 struct manual_clock {
@@ -93,6 +94,15 @@ public:
     raft_network& net() { return net_; }
     const configuration& config() const { return config_; }
     std::size_t size() const { return slots_.size() - 1; }
+
+    /// Every node named in `config` (ids 1..max), fresh storage.
+    raft_fixture(const configuration& config, raft::settings s, std::uint64_t seed = 1)
+        : settings_{s}, seed_{seed}, config_{config} {
+        std::uint32_t top = 0;
+        config_.for_each_member([&](node_id n) { top = std::max(top, n.value); });
+        slots_.resize(top + 1);
+        config_.for_each_member([&](node_id n) { start(n, Storage{}); });
+    }
 
     /// (Re)starts node `id` from `storage` (a restart keeps its clock).
     void start(node_id id, Storage storage, std::uint64_t seed_offset = 0) {
@@ -175,6 +185,34 @@ private:
     raft_network net_;
     std::vector<slot> slots_;
 };
+
+/// Makes node `id` leader at once: campaigns, then is handed granted votes from every other
+/// voter (nothing is delivered; the vote requests stay queued and are dropped).
+template <class Fixture>
+void elect(Fixture& c, std::uint32_t id) {
+    c.hup(id);
+    if constexpr (Fixture::node_type::features.pre_vote) {
+        for (std::uint32_t p = 1; p <= c.size(); ++p)
+            if (p != id && !c[id].is_leader() && c[id].role() == raft::role::pre_candidate)
+                c[id].on(raft_message{raft::vote_response{c[id].term().next(), node_id{p}, true, true}});
+    }
+    for (std::uint32_t p = 1; p <= c.size(); ++p)
+        if (p != id && !c[id].is_leader())
+            c[id].on(raft_message{raft::vote_response{c[id].term(), node_id{p}, true, false}});
+    c.net().clear();
+}
+
+/// An AppendEntries from `from` (entries are copied into `keep`, which must outlive delivery).
+inline raft_message append(std::uint64_t term, std::uint32_t from, std::uint64_t prev_index,
+                           std::uint64_t prev_term, std::uint64_t commit,
+                           const std::vector<raft_entry>& keep = {}) {
+    return raft::append_entries<payload>{term_t{term}, node_id{from}, log_index{prev_index},
+                                         term_t{prev_term}, log_index{commit}, keep};
+}
+/// Entries (index@term with a payload) for building messages.
+inline raft_entry ent(std::uint64_t index, std::uint64_t term, std::string data = {}) {
+    return raft_entry{term_t{term}, log_index{index}, entry_kind::normal, std::move(data)};
+}
 
 /// Messages of type M among `out`, in order.
 template <class M>

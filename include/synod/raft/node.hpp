@@ -579,14 +579,12 @@ private:
             send_heartbeat(pr);
     }
 
+    /// Heartbeats carry no entries. A follower in probe gets one more probe per heartbeat
+    /// interval: the heartbeat's answer (a success at the match point) resumes replication.
     void broadcast_heartbeat() {
         for (progress_type& pr : leader_state_) {
-            if (pr.state == progress_state::probe) {
-                pr.probe_sent = false;  // one probe per heartbeat interval
-                send_append(pr);
-            } else {
-                send_heartbeat(pr);
-            }
+            if (pr.state == progress_state::probe) pr.probe_sent = false;
+            send_heartbeat(pr);
         }
     }
 
