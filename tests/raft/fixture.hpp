@@ -19,6 +19,9 @@
 
 namespace synod::raft {
 inline std::ostream& operator<<(std::ostream& os, role r) { return os << to_string(r); }
+inline std::ostream& operator<<(std::ostream& os, progress_state s) {
+    return os << (s == progress_state::probe ? "probe" : "replicate");
+}
 }  // namespace synod::raft
 
 namespace synod::test {
@@ -187,10 +190,11 @@ private:
 };
 
 /// Makes node `id` leader at once: campaigns, then is handed granted votes from every other
-/// voter (nothing is delivered; the vote requests stay queued and are dropped).
+/// voter. Its vote requests are dropped; what it sends as leader stays queued.
 template <class Fixture>
 void elect(Fixture& c, std::uint32_t id) {
     c.hup(id);
+    c.net().clear();
     if constexpr (Fixture::node_type::features.pre_vote) {
         for (std::uint32_t p = 1; p <= c.size(); ++p)
             if (p != id && !c[id].is_leader() && c[id].role() == raft::role::pre_candidate)
@@ -199,7 +203,6 @@ void elect(Fixture& c, std::uint32_t id) {
     for (std::uint32_t p = 1; p <= c.size(); ++p)
         if (p != id && !c[id].is_leader())
             c[id].on(raft_message{raft::vote_response{c[id].term(), node_id{p}, true, false}});
-    c.net().clear();
 }
 
 /// An AppendEntries from `from` (entries are copied into `keep`, which must outlive delivery).

@@ -43,6 +43,9 @@ struct append_entries {
     term_t prev_term;      ///< the term at prev_index, for the consistency check
     log_index commit;      ///< the leader's commit index (capped to what the follower matches)
     std::span<const entry<Payload>> entries;  ///< borrowed from the leader's log
+    /// A heartbeat (no entries, sent at the follower's match point): its answer tells the
+    /// leader whether earlier AppendEntries were lost.
+    bool heartbeat = false;
 };
 
 /// The answer to append_entries.
@@ -57,6 +60,10 @@ struct append_response {
     /// leader's prev_term, and that term; the leader resumes from there.
     log_index hint_index;
     term_t hint_term;
+    /// The follower's last log index (durable or not) when it answered.
+    log_index last_index{};
+    /// The answer to a heartbeat.
+    bool heartbeat = false;
 };
 
 /// TimeoutNow (thesis 3.10): the leader tells an up-to-date follower to campaign at once.

@@ -196,7 +196,7 @@ public:
         if (!entries_well_formed(m)) return;  // bad input: drop; the leader will retry
         if (m.prev_index < commit_) {
             // Everything up to commit_ is known to match; say so and let the leader resume.
-            acknowledge(m.from, commit_);
+            acknowledge(m.from, commit_, m.heartbeat);
             return;
         }
         if (!matches(m.prev_index, m.prev_term)) {
@@ -205,7 +205,7 @@ public:
                 [this](log_index i) { return storage_.term_at(i); },
                 std::min(m.prev_index, last), m.prev_term, storage_.first_index().prev());
             send(m.from, append_response{term_, self_, false, m.prev_index, hint,
-                                         storage_.term_at(hint)});
+                                         storage_.term_at(hint), last, m.heartbeat});
             return;
         }
         // Skip what we hold already; truncate only from the first conflicting entry, never a
@@ -222,7 +222,7 @@ public:
         }
         const log_index last_new = m.prev_index + m.entries.size();
         if (commit_ < m.commit) advance_commit(std::min(m.commit, last_new));
-        acknowledge(m.from, last_new);
+        acknowledge(m.from, last_new, m.heartbeat);
     }
 
     /// The answer to AppendEntries: the leader side.
@@ -249,7 +249,13 @@ public:
         if (storage_.last_index() < m.index) return;  // impossible for our log: bad input
         const bool was_probe = pr->state == progress_state::probe;
         const bool updated = pr->on_success(m.index);
-        if (was_probe) pr->become_replicate();
+        if (was_probe) {
+            pr->become_replicate();
+        } else if (m.heartbeat && m.last_index < pr->next.prev()) {
+            // The heartbeat went out after AppendEntries the follower still lacks: they were
+            // lost. Resume from the match point rather than wait for a gap to show.
+            pr->become_replicate();
+        }
         if (updated && maybe_commit()) {
             broadcast_commit();
         }
@@ -565,18 +571,20 @@ private:
     }
 
     /// An AppendEntries with no entries at the follower's match point: always consistent for
-    /// the follower, so it serves as heartbeat and as commit notification.
-    void send_heartbeat(progress_type& pr) {
+    /// the follower, so it serves as heartbeat and as commit notification (`heartbeat` false:
+    /// its answer says nothing about lost messages, since others may be in flight).
+    void send_heartbeat(progress_type& pr, bool heartbeat) {
         const log_index commit = std::min(commit_, pr.match);
         transmit(pr.id, append_entries<payload_type>{term_, self_, pr.match,
-                                                     storage_.term_at(pr.match), commit, {}});
+                                                     storage_.term_at(pr.match), commit, {},
+                                                     heartbeat});
         pr.commit_sent = std::max(pr.commit_sent, commit);
     }
 
     /// Tells `pr` a commit index it can use and has not heard yet.
     void notify_commit(progress_type& pr) {
         if (pr.state == progress_state::replicate && pr.commit_sent < std::min(commit_, pr.match))
-            send_heartbeat(pr);
+            send_heartbeat(pr, false);
     }
 
     /// Heartbeats carry no entries. A follower in probe gets one more probe per heartbeat
@@ -584,7 +592,7 @@ private:
     void broadcast_heartbeat() {
         for (progress_type& pr : leader_state_) {
             if (pr.state == progress_state::probe) pr.probe_sent = false;
-            send_heartbeat(pr);
+            send_heartbeat(pr, true);
         }
     }
 
@@ -636,8 +644,9 @@ private:
         return true;
     }
 
-    void acknowledge(node_id leader, log_index index) {
-        send(leader, append_response{term_, self_, true, index, {}, {}});
+    void acknowledge(node_id leader, log_index index, bool heartbeat) {
+        send(leader, append_response{term_, self_, true, index, {}, {}, storage_.last_index(),
+                                     heartbeat});
     }
 
     void note_leader_contact() {
