@@ -26,10 +26,10 @@ inline std::ostream& operator<<(std::ostream& os, progress_state s) {
 
 namespace synod::test {
 
-using payload = std::string;
-using raft_message = raft::message<payload>;
+using text = std::string;
+using raft_message = raft::message<text>;
 using raft_network = runtime::sync::network<raft_message>;
-using raft_entry = entry<payload>;
+using raft_entry = entry<text>;
 using raft_append = raft::append_entries<std::string>;
 
 /// A node's own clock: the test moves it; the node arms one deadline on it.
@@ -51,7 +51,7 @@ struct recording_state_machine {
 
 template <raft::features F, class Storage>
 struct test_traits {
-    using payload = test::payload;
+    using payload = test::text;
     using storage = Storage;
     using transport = raft_network::transport;
     using timer = manual_timer;
@@ -75,7 +75,7 @@ inline std::vector<raft_entry> terms(std::initializer_list<std::uint64_t> ts) {
     return out;
 }
 
-template <raft::features F = raft::features{}, class Storage = storage::memory_log<payload>>
+template <raft::features F = raft::features{}, class Storage = storage::memory_log<text>>
 class raft_fixture {
 public:
     using traits = test_traits<F, Storage>;
@@ -114,7 +114,7 @@ public:
         s.clock.deadline = time_never;
         s.node = std::make_unique<node_type>(
             id, config_, settings_, std::move(storage), net_.transport_for(id),
-            manual_timer{&s.clock}, xoshiro256{seed_ * 1000 + id.value + seed_offset},
+            manual_timer{&s.clock}, xoshiro256{(seed_ << 32) ^ (std::uint64_t{id.value} << 20) ^ seed_offset},
             recording_state_machine{});
         net_.attach(id, *s.node);
     }
@@ -130,6 +130,11 @@ public:
     }
 
     void hup(std::uint32_t id) { (*this)[id].campaign(); }
+    /// Deferred storage: completes every write of node `id` and tells the node.
+    void sync(std::uint32_t id) {
+        (*this)[id].storage().complete_all();
+        net_.report_durable(node_id{id});
+    }
     /// Advances node `id`'s clock one tick at a time, firing its deadline when reached.
     void tick(std::uint32_t id, std::size_t n = 1) {
         slot& s = slots_.at(id);
@@ -209,7 +214,7 @@ void elect(Fixture& c, std::uint32_t id) {
 inline raft_message append(std::uint64_t term, std::uint32_t from, std::uint64_t prev_index,
                            std::uint64_t prev_term, std::uint64_t commit,
                            const std::vector<raft_entry>& keep = {}) {
-    return raft::append_entries<payload>{term_t{term}, node_id{from}, log_index{prev_index},
+    return raft::append_entries<text>{term_t{term}, node_id{from}, log_index{prev_index},
                                          term_t{prev_term}, log_index{commit}, keep};
 }
 /// Entries (index@term with a payload) for building messages.

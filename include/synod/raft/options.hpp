@@ -45,7 +45,7 @@ struct settings {
 
 /// Compile-time capacities; override any by naming it in the traits.
 struct capacities {
-    static constexpr std::size_t inflight = 256;  ///< upper bound for inflight_messages_max
+    static constexpr std::size_t inflight = 64;   ///< upper bound for inflight_messages_max
     static constexpr std::size_t batch = 64;      ///< entries appended per storage write
     static constexpr std::size_t outbox = 32;     ///< messages waiting for durability
 };
