@@ -1,17 +1,11 @@
 // Persistence before acknowledgement (DESIGN 3): the outbox releases a message only once the
-#include "support/print.hpp"
 // write it depends on is durable, in order, and stays bounded.
-#include "support/print.hpp"
 #include <boost/test/unit_test.hpp>
-#include "support/print.hpp"
 
-#include "support/print.hpp"
 #include <vector>
-#include "support/print.hpp"
 
 #include "support/print.hpp"
 #include "synod/core/outbox.hpp"
-#include "support/print.hpp"
 
 using namespace synod;
 

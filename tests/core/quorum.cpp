@@ -1,23 +1,14 @@
 // Quorum systems (Flexible Paxos, Howard et al. 2016, section 3): every phase-1 quorum must
-#include "support/print.hpp"
 // intersect every phase-2 quorum. Checked exhaustively, over every subset pair, for every system
-#include "support/print.hpp"
 // and every cluster size up to 9, together with the committed index against a brute-force
-#include "support/print.hpp"
 // reference.
-#include "support/print.hpp"
 #include <boost/test/unit_test.hpp>
-#include "support/print.hpp"
 
-#include "support/print.hpp"
 #include <cstdint>
-#include "support/print.hpp"
 #include <vector>
-#include "support/print.hpp"
 
 #include "support/print.hpp"
 #include "synod/core/quorum.hpp"
-#include "support/print.hpp"
 #include "synod/core/random.hpp"
 
 using namespace synod;

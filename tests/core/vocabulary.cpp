@@ -1,21 +1,13 @@
 // Core vocabulary: strong ids, ballots, configurations, fixed-capacity vectors, results, the
-#include "support/print.hpp"
 // random policy helpers, and the assertion hook.
-#include "support/print.hpp"
 #include <boost/test/unit_test.hpp>
-#include "support/print.hpp"
 
-#include "support/print.hpp"
 #include <set>
-#include "support/print.hpp"
 #include <string>
-#include "support/print.hpp"
 #include <type_traits>
-#include "support/print.hpp"
 
 #include "support/print.hpp"
 #include "synod/core/assert.hpp"
-#include "support/print.hpp"
 #include "synod/core/ballot.hpp"
 #include "synod/core/configuration.hpp"
 #include "synod/core/error.hpp"

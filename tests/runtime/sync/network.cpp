@@ -1,21 +1,13 @@
 // The sync runtime: FIFO delivery, filters, a manual clock that fires deadlines in order, and
-#include "support/print.hpp"
 // messages that borrow entries survive queueing.
-#include "support/print.hpp"
 #include <boost/test/unit_test.hpp>
-#include "support/print.hpp"
 
-#include "support/print.hpp"
 #include <span>
-#include "support/print.hpp"
 #include <string>
-#include "support/print.hpp"
 #include <vector>
-#include "support/print.hpp"
 
 #include "support/print.hpp"
 #include "synod/core/entry.hpp"
-#include "support/print.hpp"
 #include "synod/runtime/sync/network.hpp"
 
 using namespace synod;
