@@ -8,6 +8,7 @@
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <ostream>
 #include <string>
@@ -476,6 +477,81 @@ BOOST_DATA_TEST_CASE(a_generated_history_with_one_stale_read_is_rejected, data::
     const check_result c = synod::check::check_linearizability(ops);
     BOOST_TEST(c.outcome == verdict::not_linearizable, "seed " << seed << " op #" << mutated);
     BOOST_TEST(c.failure.partition == ops[mutated].input.key);
+}
+
+// The definition, by brute force: some order of the completed operations and a subset of the
+// open ones, consistent with real time, that the sequential store accepts.
+bool linearizable_by_brute_force(const std::vector<operation>& ops) {
+    const std::size_t n = ops.size();
+    for (std::uint32_t subset = 0; subset < (1u << n); ++subset) {
+        std::vector<std::size_t> order;
+        bool valid = true;
+        for (std::size_t k = 0; k < n; ++k) {
+            const bool in = (subset >> k) & 1u;
+            if (!in && !ops[k].open()) valid = false;
+            if (in) order.push_back(k);
+        }
+        if (!valid) continue;
+        do {
+            bool ok = true;
+            for (std::size_t a = 0; a < order.size() && ok; ++a)
+                for (std::size_t b = a + 1; b < order.size() && ok; ++b)
+                    ok = !(ops[order[b]].returned < ops[order[a]].invoked);
+            std::vector<kv_register> keys(2);
+            for (std::size_t a = 0; a < order.size() && ok; ++a) {
+                const operation& op = ops[order[a]];
+                const kv_output out = kv_execute(keys[op.input.key], op.input);
+                ok = op.open() || out == op.output;
+            }
+            if (ok) return true;
+        } while (std::next_permutation(order.begin(), order.end()));
+    }
+    return false;
+}
+
+BOOST_AUTO_TEST_CASE(the_search_agrees_with_brute_force_on_small_random_histories) {
+    xoshiro256 r{2024};
+    const char* values[] = {"a", "b", "ab"};
+    int linearizable = 0, not_linearizable = 0;
+    for (int round = 0; round < 3000; ++round) {
+        std::vector<operation> ops(uniform(r, 1, 6));
+        for (std::uint32_t k = 0; k < ops.size(); ++k) {
+            operation& op = ops[k];
+            op.id = op_id{k};
+            op.client = client_id{k + 1};
+            const kv_key key = static_cast<kv_key>(uniform(r, 0, 1));
+            const std::string v = values[uniform(r, 0, 1)];
+            switch (uniform(r, 0, 3)) {
+                case 0: {
+                    op.input = kv_input::get(key);
+                    const std::uint64_t d = uniform(r, 0, 3);
+                    op.output = d == 3 ? kv_output::absent() : kv_output::read(values[d]);
+                    break;
+                }
+                case 1: op.input = kv_input::put(key, v); break;
+                case 2:
+                    op.input = kv_input::cas(key, values[uniform(r, 0, 1)], v);
+                    op.output = uniform(r, 0, 1) ? kv_output::ok() : kv_output::failed();
+                    break;
+                default:
+                    op.input = kv_input::append(key, v);
+                    op.output = kv_output::appended(uniform(r, 1, 3));
+            }
+            op.invoked = uniform(r, 0, 10);
+            op.returned = uniform(r, 0, 6) == 0 ? time_open : op.invoked + uniform(r, 0, 10);
+        }
+        const bool expected = linearizable_by_brute_force(ops);
+        const check_result c = synod::check::check_linearizability(ops);
+        BOOST_TEST_REQUIRE(c.outcome != verdict::unknown);
+        std::string listing;
+        for (const operation& op : ops) listing += to_string(op) + "\n";
+        BOOST_TEST_REQUIRE(static_cast<bool>(c) == expected, "round " << round << ":\n" << listing);
+        (expected ? linearizable : not_linearizable)++;
+    }
+    BOOST_TEST_MESSAGE("brute force agreed on " << linearizable << " linearizable and "
+                                                << not_linearizable << " other histories");
+    BOOST_TEST(linearizable > 300);
+    BOOST_TEST(not_linearizable > 300);
 }
 
 BOOST_AUTO_TEST_CASE(a_three_thousand_operation_history_is_checked_quickly) {
