@@ -19,6 +19,7 @@
 ///   using random        = R;   // synod::random_source
 ///   using state_machine = M;   // synod::state_machine<M, entry<P>>
 ///   using quorum        = Q;   // optional, synod::quorum_system (default synod::majority)
+///   using commit_rule   = C;   // optional; tests only (default current_term_commit_rule)
 ///   static constexpr raft::features features{...};  // optional (default: all off)
 ///   static constexpr std::size_t inflight_capacity, batch_capacity, outbox_capacity; // optional
 
@@ -614,7 +615,9 @@ private:
             const progress_type* pr = leader_state_.find(n);
             return pr ? pr->match : log_index{0};
         });
-        if (c <= commit_ || !(storage_.term_at(c) == term_)) return false;
+        if (c <= commit_) return false;
+        if (!detail::commit_rule_of<Traits>::type::may_commit(storage_.term_at(c), term_))
+            return false;
         advance_commit(c);
         return true;
     }

@@ -63,7 +63,27 @@ constexpr const char* to_string(role r) noexcept {
     return "?";
 }
 
+/// Raft's commitment rule (5.4.2, Figure 8): a leader commits by counting replicas only an
+/// entry of its current term. The node asks `Traits::commit_rule` (this by default) so that
+/// fault-injection tests can plant the unsafe rule and prove the simulator catches it; no
+/// other rule is safe.
+struct current_term_commit_rule {
+    static constexpr bool may_commit(term_t entry_term, term_t current_term) noexcept {
+        return entry_term == current_term;
+    }
+};
+
 namespace detail {
+template <class T>
+struct commit_rule_of {
+    using type = current_term_commit_rule;
+};
+template <class T>
+    requires requires { typename T::commit_rule; }
+struct commit_rule_of<T> {
+    using type = typename T::commit_rule;
+};
+
 template <class T>
 constexpr features features_of() {
     if constexpr (requires { T::features; }) {

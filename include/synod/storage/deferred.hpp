@@ -6,6 +6,7 @@
 /// that has not returned yet. Tests and the simulator use it to prove that nothing is
 /// acknowledged before it is durable, and to crash a node with its unsynced writes lost.
 
+#include <algorithm>
 #include <cstddef>
 #include <deque>
 #include <span>
@@ -62,6 +63,16 @@ public:
         }
     }
     void complete_all() { complete_through(issued_); }
+    /// A torn write: the first `entries` entries of the oldest pending append reach the disk
+    /// (as a partly written log tail would), then the node crashes. Anything after is lost.
+    void crash_torn(std::size_t entries) {
+        if (!pending_.empty() && !pending_.front().hard && entries > 0) {
+            op& o = pending_.front();
+            const std::size_t keep = std::min(entries, o.entries.size());
+            durable_.append(std::span<const entry_type>{o.entries.data(), keep});
+        }
+        crash();
+    }
     /// Loses every write that is not durable: reads return the durable state again.
     void crash() {
         pending_.clear();
