@@ -279,6 +279,7 @@ public:
         peer* q = find_peer(m.from);
         if (!q) return;
         q->acked = true;
+        q->commit = m.commit;  // the latest report: it drops when the acceptor restarts
         const log_index last = storage_.last_index();
         // Slots up to the acceptor's commit index are chosen, and it holds their values.
         log_index known = std::max(q->matched, std::min(m.commit, last));
@@ -412,6 +413,8 @@ private:
         node_id id;
         log_index next{1};     ///< next slot to send
         log_index matched{0};  ///< every slot up to here accepted in our ballot (or known chosen)
+        log_index commit{0};   ///< the acceptor's commit index, as last reported
+        log_index commit_at_heartbeat{0};  ///< the same at the previous heartbeat
         std::uint32_t inflight = 0;  ///< accept messages with entries not yet acknowledged
         bool progress = false;       ///< acknowledged something since the last heartbeat
         bool acked = false;          ///< acknowledged anything in this ballot
@@ -595,6 +598,8 @@ private:
         for (peer& q : peers_) {
             q.next = first_;
             q.matched = log_index{0};
+            q.commit = log_index{0};
+            q.commit_at_heartbeat = log_index{0};
             q.inflight = 0;
             q.progress = false;
             q.acked = false;
@@ -691,6 +696,15 @@ private:
                 q.next = q.matched.next();
                 q.inflight = 0;
             }
+            // An acceptor whose commit index is stuck behind ours although it acknowledged the
+            // slots holds them from an older ballot (it restarted and forgot what it knew
+            // chosen, or it missed our re-proposals): send them again in our ballot.
+            if (q.commit < commit_ && q.commit == q.commit_at_heartbeat &&
+                q.commit.next() < q.next) {
+                q.next = std::max(q.commit.next(), storage_.first_index());
+                q.inflight = 0;
+            }
+            q.commit_at_heartbeat = q.commit;
             q.progress = false;
             if (!replicate(q)) send_heartbeat(q);
         }
