@@ -84,7 +84,7 @@ public:
 
     /// Visits `m` and handles it.
     void on(const message_type& m) {
-        std::visit([this](const auto& x) { on(x); }, m);
+        std::visit([this](const auto& x) { this->on(x); }, m);
     }
     /// The storage made more writes durable: send the replies that waited for them.
     void on(const writes_durable&) { outbox_.release_through(storage_.durable()); }

@@ -58,7 +58,7 @@ public:
     void on(const accept<value_type>&) noexcept {}
     void on(const reject&) noexcept {}
     void on(const message_type& m) {
-        std::visit([this](const auto& x) { on(x); }, m);
+        std::visit([this](const auto& x) { this->on(x); }, m);
     }
     void on(const writes_durable&) noexcept {}
     void on(const timeout&) noexcept {}

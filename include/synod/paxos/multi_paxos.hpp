@@ -328,7 +328,7 @@ public:
     }
 
     void on(const message_type& m) {
-        std::visit([this](const auto& x) { on(x); }, m);
+        std::visit([this](const auto& x) { this->on(x); }, m);
     }
 
     /// The timer fired: a leader sends heartbeats (and retransmits), others check the leader is

@@ -141,7 +141,7 @@ public:
         learner_.on(m);
     }
     void on(const message_type& m) {
-        std::visit([this](const auto& x) { on(x); }, m);
+        std::visit([this](const auto& x) { this->on(x); }, m);
     }
     void on(const timeout& t) { proposer_.on(t); }
     void on(const writes_durable& e) { acceptor_.on(e); }

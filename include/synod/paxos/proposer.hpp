@@ -156,7 +156,7 @@ public:
     void on(const accept<value_type>&) noexcept {}
     void on(const writes_durable&) noexcept {}
     void on(const message_type& m) {
-        std::visit([this](const auto& x) { on(x); }, m);
+        std::visit([this](const auto& x) { this->on(x); }, m);
     }
 
     node_id id() const noexcept { return self_; }
