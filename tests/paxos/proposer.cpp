@@ -28,8 +28,14 @@ struct proposer_fixture {
         net.attach(node_id{9}, p);
     }
     std::vector<runtime::sync::envelope<test::sd_message>> sent() { return net.drain(); }
-    void promise_from(std::uint32_t a, std::optional<proposal<V>> accepted = std::nullopt) {
-        p.on(paxos::promise<V>{node_id{a}, p.current(), std::move(accepted)});
+    void promise_from(std::uint32_t a) {
+        paxos::promise<V> m{node_id{a}, p.current(), {}};
+        p.on(m);
+    }
+    void promise_from(std::uint32_t a, const std::optional<proposal<V>>& accepted) {
+        paxos::promise<V> m{node_id{a}, p.current(), {}};
+        if (accepted) m.accepted.emplace(*accepted);
+        p.on(m);
     }
 };
 
