@@ -13,8 +13,10 @@
 /// durable or not; after a crash only durable writes remain.
 
 #include <concepts>
+#include <optional>
 #include <span>
 
+#include "synod/core/ballot.hpp"
 #include "synod/core/entry.hpp"
 #include "synod/core/ids.hpp"
 
@@ -78,6 +80,104 @@ struct check_raft_log_storage {
                   "save_hard_state(h) and append(entries) (core/concepts/storage.hpp; "
                   "storage/memory.hpp models it)");
     static constexpr bool value = true;
+};
+
+
+// ---- Paxos -----------------------------------------------------------------------------------
+
+/// Durable memory of one single-decree Paxos acceptor (Paxos Made Simple, 2.3: "an acceptor
+/// must remember [...] the highest-numbered proposal it has ever accepted and the number of the
+/// highest-numbered prepare request to which it has responded").
+///   cs.promised()       -> ballot                     highest ballot promised; ballot{} if none
+///   cs.accepted()       -> optional<proposal<Value>>  last proposal accepted, if any
+///   s.save_promise(b)   -> write_id                   pre: b >= promised(); post: promised() == b
+///   s.save_accepted(p)  -> write_id                   pre: p.number >= promised();
+///                                                     post: accepted() == p, promised() == p.number
+///   plus durable_storage.
+template <class S, class Value>
+concept acceptor_storage = durable_storage<S> &&
+                           requires(S& s, const S& cs, ballot b, const proposal<Value>& p) {
+                               { cs.promised() } -> std::same_as<ballot>;
+                               { cs.accepted() } -> std::same_as<std::optional<proposal<Value>>>;
+                               { s.save_promise(b) } -> std::same_as<write_id>;
+                               { s.save_accepted(p) } -> std::same_as<write_id>;
+                           };
+
+/// Instantiated by the roles that take this policy: fails with a message that says what is
+/// missing (the compiler adds a note naming the failed requirement).
+template <class S, class Value>
+struct check_acceptor_storage {
+    static_assert(acceptor_storage<S, Value>,
+                  "synod: the Paxos acceptor storage policy does not model acceptor_storage: it "
+                  "needs durable(), promised(), accepted(), save_promise(b) and save_accepted(p) "
+                  "(core/concepts/storage.hpp; storage/paxos_memory.hpp models it)");
+    static constexpr bool value = true;
+};
+
+/// One slot of a Multi-Paxos acceptor's log: the proposal it accepted there, a "pvalue"
+/// (ballot, slot, command) in Paxos Made Moderately Complex. The slot is `value.index`.
+/// `number == ballot{}` marks a slot with nothing accepted (a hole).
+template <class Payload>
+struct pvalue {
+    ballot number{};
+    entry<Payload> value{};
+    friend bool operator==(const pvalue&, const pvalue&) = default;
+};
+
+/// Durable memory of one Multi-Paxos acceptor: one promised ballot for every slot from some
+/// point on (the leader's single phase 1 covers them all), and a log of accepted pvalues.
+///   cs.promised()             -> ballot     highest ballot promised; ballot{} if none
+///   cs.first_index()          -> log_index  first slot held (1, or the compacted slot + 1)
+///   cs.last_index()           -> log_index  highest slot held (first_index() - 1 when none)
+///   cs.entries(lo, hi)        -> span<const pvalue<P>>  exactly the slots lo..hi, contiguous;
+///                                           holes have number ballot{}; pre: first <= lo <= hi <=
+///                                           last. Valid until the next write.
+///   s.save_promise(b)         -> write_id   pre: b >= promised(); post: promised() == b
+///   s.save_accepted(b, vs)    -> write_id   pre: vs non-empty, ascending slots >= first_index(),
+///                                           b >= promised(); post: each vs[i].value is held at its
+///                                           slot with number b, promised() == b
+///   plus durable_storage.
+template <class S, class Payload>
+concept multi_acceptor_storage =
+    durable_storage<S> &&
+    requires(S& s, const S& cs, ballot b, log_index i, std::span<const pvalue<Payload>> vs) {
+        { cs.promised() } -> std::same_as<ballot>;
+        { cs.first_index() } -> std::same_as<log_index>;
+        { cs.last_index() } -> std::same_as<log_index>;
+        { cs.entries(i, i) } -> std::same_as<std::span<const pvalue<Payload>>>;
+        { s.save_promise(b) } -> std::same_as<write_id>;
+        { s.save_accepted(b, vs) } -> std::same_as<write_id>;
+    };
+
+/// Instantiated by the roles that take this policy: fails with a message that says what is
+/// missing (the compiler adds a note naming the failed requirement).
+template <class S, class Payload>
+struct check_multi_acceptor_storage {
+    static_assert(multi_acceptor_storage<S, Payload>,
+                  "synod: the Multi-Paxos storage policy does not model multi_acceptor_storage: it "
+                  "needs durable(), promised(), first_index(), last_index(), entries(lo, hi), "
+                  "save_promise(b) and save_accepted(b, pvalues) (core/concepts/storage.hpp; "
+                  "storage/paxos_memory.hpp models it)");
+    static constexpr bool value = true;
+};
+
+/// The snapshot type of a log whose state machine takes no snapshots.
+struct no_snapshot {
+    friend bool operator==(const no_snapshot&, const no_snapshot&) = default;
+};
+
+/// Storage that also keeps a state-machine snapshot and compacts the log behind it (PMMC's
+/// "state reduction"). Optional: a Multi-Paxos replica compacts only when its storage models it
+/// and its state machine models snapshotting_state_machine.
+///   cs.snapshot_index()       -> log_index         last slot the snapshot covers; 0 if none
+///   cs.snapshot()             -> const Snapshot&   the snapshot as last saved
+///   s.save_snapshot(i, snap)  -> write_id          post: snapshot_index() == i, first_index() ==
+///                                                  i + 1; slots above i are kept
+template <class S, class Snapshot>
+concept snapshot_storage = requires(S& s, const S& cs, log_index i, const Snapshot& snap) {
+    { cs.snapshot_index() } -> std::same_as<log_index>;
+    { cs.snapshot() } -> std::convertible_to<const Snapshot&>;
+    { s.save_snapshot(i, snap) } -> std::same_as<write_id>;
 };
 
 }  // namespace synod
