@@ -1,0 +1,166 @@
+#ifndef SYNOD_RUNTIME_SIM_RAFT_HPP
+#define SYNOD_RUNTIME_SIM_RAFT_HPP
+
+/// \file
+/// Raft in the simulator: the unchanged raft::node with simulated policies (transport, timer,
+/// storage whose writes complete after a simulated fsync and whose unsynced writes a crash
+/// loses or tears) and the replicated key-value store; every write, commit and election feeds
+/// the invariant checker.
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "synod/raft/node.hpp"
+#include "synod/runtime/sim/world.hpp"
+#include "synod/storage/deferred.hpp"
+
+namespace synod::runtime::sim {
+
+/// Raft with the given compile-time features. `CommitRule` and `LieAboutDurability` exist only
+/// so that tests can plant bugs and prove the checkers catch them; the defaults are the
+/// correct protocol.
+template <raft::features Features = raft::features{.pre_vote = true, .check_quorum = true},
+          class CommitRule = raft::current_term_commit_rule, bool LieAboutDurability = false>
+struct raft_protocol {
+    using message_type = raft::message<std::string>;
+    using entry_type = entry<std::string>;
+    static constexpr const char* name = "raft";
+    static const char* term_word() noexcept { return "term"; }
+
+    /// Durable state on a simulated disk: reads see every write at once; writes become durable
+    /// when the world's simulated fsync completes.
+    struct storage_type {
+        storage::deferred_log<std::string> log;
+        world<raft_protocol>* w = nullptr;
+        node_id self{};
+        std::vector<std::pair<write_id, synod::hard_state>> pending_hard_states;
+
+        write_id durable() const noexcept {
+            // The planted bug: claim durability at once, while a crash still loses the data.
+            if constexpr (LieAboutDurability) return log.issued();
+            return log.durable();
+        }
+        synod::hard_state hard_state() const noexcept { return log.hard_state(); }
+        log_index first_index() const noexcept { return log.first_index(); }
+        log_index last_index() const noexcept { return log.last_index(); }
+        term_t term_at(log_index i) const noexcept { return log.term_at(i); }
+        std::span<const entry_type> entries(log_index lo, log_index hi) const noexcept {
+            return log.entries(lo, hi);
+        }
+        const entry_type& at(log_index i) const noexcept { return log.at(i); }
+        write_id save_hard_state(const synod::hard_state& h) {
+            const write_id id = log.save_hard_state(h);
+            pending_hard_states.push_back({id, h});
+            w->storage_write(self);
+            return id;
+        }
+        write_id append(std::span<const entry_type> es) {
+            for (const entry_type& e : es)
+                w->report(w->observer().appended(self, e.index, e.term, world<raft_protocol>::hash_of(e)));
+            const write_id id = log.append(es);
+            w->storage_write(self);
+            return id;
+        }
+    };
+
+    struct traits {
+        using payload = std::string;
+        using storage = storage_type;
+        using transport = sim::transport<raft_protocol>;
+        using timer = sim::timer<raft_protocol>;
+        using random = xoshiro256;
+        using state_machine = kv_machine<raft_protocol>;
+        using commit_rule = CommitRule;
+        static constexpr raft::features features = Features;
+    };
+    using node_type = raft::node<traits>;
+
+    static storage_type fresh_storage(world<raft_protocol>& w, node_id id) {
+        storage_type s;
+        s.w = &w;
+        s.self = id;
+        return s;
+    }
+
+    static std::unique_ptr<node_type> make(world<raft_protocol>& w, node_id id, storage_type s) {
+        raft::settings settings;
+        settings.election_timeout_ticks = w.opts().election_timeout;
+        settings.heartbeat_interval_ticks = w.opts().heartbeat;
+        if (w.opts().entries_per_message) settings.entries_per_message_max = w.opts().entries_per_message;
+        s.w = &w;
+        s.self = id;
+        return std::make_unique<node_type>(id, w.config(), settings, std::move(s),
+                                           transport<raft_protocol>{&w, id},
+                                           timer<raft_protocol>{&w, id},
+                                           xoshiro256{w.seed_for(id)},
+                                           kv_machine<raft_protocol>{&w, id, {}});
+    }
+
+    static void crash(storage_type& s, std::size_t torn_entries) {
+        if (torn_entries > 0) {
+            s.log.crash_torn(torn_entries);
+        } else {
+            s.log.crash();
+        }
+        s.pending_hard_states.clear();
+    }
+
+    /// The simulated fsync finished: everything issued so far is durable.
+    static void complete_writes(world<raft_protocol>& w, node_id id, storage_type& s) {
+        s.log.complete_all();
+        for (const auto& [write, h] : s.pending_hard_states)
+            w.report(w.observer().hard_state(id, h.term, h.vote));
+        s.pending_hard_states.clear();
+    }
+
+    static void restarted(world<raft_protocol>& w, node_id id, const storage_type& s) {
+        const synod::hard_state h = s.log.hard_state();
+        w.report(w.observer().restarted(id, h.term, h.vote, h.commit, {}));
+        std::vector<check::log_entry_info> log;
+        for (const entry_type& e : s.log.all())
+            log.push_back({e.index, e.term, world<raft_protocol>::hash_of(e)});
+        w.report(w.observer().log_snapshot(id, log));
+    }
+
+    static void became_leader(world<raft_protocol>& w, node_id id, const node_type& n) {
+        w.report(w.observer().became_leader(id, n.term()));
+    }
+    static void observe(world<raft_protocol>& w, node_id id, const node_type& n) {
+        w.report(w.observer().committed(id, n.commit_index(), n.term()));
+    }
+
+    static message_info describe(const message_type& m) {
+        return std::visit(
+            [](const auto& x) -> message_info {
+                using T = std::decay_t<decltype(x)>;
+                if constexpr (std::is_same_v<T, raft::vote_request>)
+                    return {x.pre_vote ? "pre_vote_request" : "vote_request", x.term.value, 0};
+                else if constexpr (std::is_same_v<T, raft::vote_response>)
+                    return {x.pre_vote ? "pre_vote_response" : "vote_response", x.term.value, 0};
+                else if constexpr (std::is_same_v<T, raft::append_entries<std::string>>)
+                    return {x.heartbeat ? "heartbeat" : "append_entries", x.term.value,
+                            x.entries.size()};
+                else if constexpr (std::is_same_v<T, raft::append_response>)
+                    return {"append_response", x.term.value, 0};
+                else
+                    return {"timeout_now", x.term.value, 0};
+            },
+            m);
+    }
+    static std::span<const entry_type> borrowed(const message_type& m) {
+        return raft::borrowed_entries(m);
+    }
+    static void rebind(message_type& m, std::span<const entry_type> es) {
+        raft::rebind_entries(m, es);
+    }
+    static bool is_leader(const node_type& n) noexcept { return n.is_leader(); }
+    static node_id leader_hint(const node_type& n) noexcept { return n.leader(); }
+    static std::uint64_t term_of(const node_type& n) noexcept { return n.term().value; }
+    static log_index commit_of(const node_type& n) noexcept { return n.commit_index(); }
+};
+
+}  // namespace synod::runtime::sim
+
+#endif
