@@ -26,6 +26,7 @@ template <raft::features Features = raft::features{.pre_vote = true, .check_quor
 struct raft_protocol {
     using message_type = raft::message<std::string>;
     using entry_type = entry<std::string>;
+    using borrowed_type = entry_type;
     static constexpr const char* name = "raft";
     static const char* term_word() noexcept { return "term"; }
 
@@ -126,6 +127,9 @@ struct raft_protocol {
 
     static void became_leader(world<raft_protocol>& w, node_id id, const node_type& n) {
         w.report(w.observer().became_leader(id, n.term()));
+    }
+    static void applied(world<raft_protocol>& w, node_id id, const entry_type& e) {
+        w.report(w.observer().applied(id, e.index, e.term, world<raft_protocol>::hash_of(e)));
     }
     static void observe(world<raft_protocol>& w, node_id id, const node_type& n) {
         w.report(w.observer().committed(id, n.commit_index(), n.term()));

@@ -18,9 +18,11 @@
 ///   static void restarted(world&, node_id, const storage_type&);   // feed the observer
 ///   static void observe(world&, node_id, const node_type&);        // after each event
 ///   static void became_leader(world&, node_id, const node_type&);  // a new leadership
+///   static void applied(world&, node_id, const entry<std::string>&);
 ///   static message_info describe(const message_type&);
-///   static std::span<const entry<std::string>> borrowed(const message_type&);
-///   static void rebind(message_type&, std::span<const entry<std::string>>);
+///   using borrowed_type;  // what messages borrow from the sender's log
+///   static std::span<const borrowed_type> borrowed(const message_type&);
+///   static void rebind(message_type&, std::span<const borrowed_type>);
 ///   static node_id leader_hint(const node_type&), bool is_leader(const node_type&),
 ///          std::uint64_t term_of(const node_type&), log_index commit_of(const node_type&)
 
@@ -138,6 +140,7 @@ public:
     using node_type = typename Protocol::node_type;
     using storage_type = typename Protocol::storage_type;
     using entry_type = entry<std::string>;
+    using borrowed_type = typename Protocol::borrowed_type;
 
     explicit world(const options& o) : options_{o}, random_{o.seed} {
         rates_ = fault_rates::draw(o.faults, random_);
@@ -239,7 +242,13 @@ public:
         // (While a restarting node is being built it applies only what it recovered as
         // committed, which the checker already knows.)
         if (const node_type* node = nodes_[n.value].node.get()) Protocol::observe(*this, n, *node);
-        report(observer_.applied(n, e.index, e.term, hash_of(e)));
+        slot& sl = nodes_[n.value];
+        if (!(e.index == sl.last_applied.next()) && !failed())
+            fail("apply order: n" + std::to_string(n.value) + " applied index " +
+                 std::to_string(e.index.value) + " after index " +
+                 std::to_string(sl.last_applied.value));
+        sl.last_applied = e.index;
+        Protocol::applied(*this, n, e);
         if (e.kind != entry_kind::normal || e.payload.size() < check::kv_command_header_bytes) return;
         const auto client = static_cast<std::uint32_t>(detail::le_read(e.payload.data() + 2, 4));
         const std::uint64_t seq = detail::le_read(e.payload.data() + 6, 8);
@@ -292,11 +301,12 @@ private:
         std::uint64_t paused_until = 0;
         std::uint64_t reported_leader_term = 0;
         log_index reported_commit{};
+        log_index last_applied{};
     };
     struct flight {
         node_id from, to;
         message_type message;
-        std::vector<entry_type> entries;
+        std::vector<borrowed_type> entries;
         std::uint32_t refs = 0;
         bool cancelled = false;
     };
@@ -519,6 +529,7 @@ private:
         s.saved.reset();
         s.reported_leader_term = 0;
         s.reported_commit = log_index{};
+        s.last_applied = log_index{};
         Protocol::restarted(*this, node_id{n}, st);
         s.node = Protocol::make(*this, node_id{n}, std::move(st));
         note("n" + std::to_string(n) + " restarts from its durable state");
@@ -743,7 +754,7 @@ private:
         fl.message = m;
         const auto borrowed = Protocol::borrowed(m);
         fl.entries.assign(borrowed.begin(), borrowed.end());
-        Protocol::rebind(fl.message, std::span<const entry_type>{fl.entries});
+        Protocol::rebind(fl.message, std::span<const borrowed_type>{fl.entries});
         fl.refs = 0;
         fl.cancelled = false;
         return f;
