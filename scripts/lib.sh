@@ -24,12 +24,16 @@ synod_ensure_packages() {
     $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# Configures and builds one CMake preset quietly; prints the log on failure.
+# Configures and builds one CMake preset quietly (all targets, or those named after the preset);
+# prints the log on failure.
 synod_build() {
     local preset=$1
+    shift
+    local targets=()
+    [ $# -gt 0 ] && targets=(--target "$@")
     local log="$SYNOD_ROOT/build/$preset.log"
     mkdir -p "$SYNOD_ROOT/build"
-    if ! { cmake --preset "$preset" -S "$SYNOD_ROOT" && cmake --build "$SYNOD_ROOT/build/$preset" -j "$SYNOD_JOBS"; } >"$log" 2>&1; then
+    if ! { cmake --preset "$preset" -S "$SYNOD_ROOT" && cmake --build "$SYNOD_ROOT/build/$preset" -j "$SYNOD_JOBS" "${targets[@]}"; } >"$log" 2>&1; then
         echo "== build $preset FAILED; the end of $log:"
         tail -n 60 "$log"
         return 1

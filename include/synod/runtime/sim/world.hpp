@@ -414,7 +414,12 @@ private:
         }
         Protocol::observe(*this, node_id{n}, node);
         const log_index c = Protocol::commit_of(node);
-        if (c.value > result_.committed) result_.committed = c.value;
+        if (c.value > result_.committed) {
+            if (options_.timeline && c.value / 100 > result_.committed / 100)
+                note("commit index reaches " + std::to_string(c.value / 100 * 100) + " (n" +
+                     std::to_string(n) + ")");
+            result_.committed = c.value;
+        }
         const bool advanced = s.reported_commit < c;
         s.reported_commit = c;
         if (advanced && Protocol::is_leader(node) && !quiesced_ && chance(rates_.commit_crash_ppm)) {
@@ -426,8 +431,7 @@ private:
     void crash_now(std::uint32_t n, const std::string& when) {
         for (std::uint32_t f : step_flights_)
             if (flights_[f].from.value == n) flights_[f].cancelled = true;
-        note("n" + std::to_string(n) + " crashes " + when);
-        on_crash(n);
+        on_crash(n, " " + when);
     }
 
     // ---- faults ------------------------------------------------------------------------------
@@ -497,7 +501,7 @@ private:
         note("n" + std::to_string(n) + " pauses for " + std::to_string(until - now_) + "ms");
     }
 
-    void on_crash(std::uint32_t n) {
+    void on_crash(std::uint32_t n, const std::string& when = {}) {
         if (n == 0) {
             note("power loss: every node crashes");
             for (std::uint32_t i = 1; i < nodes_.size(); ++i) on_crash(i);
@@ -518,7 +522,8 @@ private:
         ++s.timer_generation;
         ++s.incarnation;
         s.paused_until = 0;
-        note("n" + std::to_string(n) + " crashes" + (torn ? " (tearing its last write)" : ""));
+        note("n" + std::to_string(n) + " crashes" + when +
+             (torn ? " (tearing its last write)" : ""));
         queue_.at(now_ + options_.faults.down_ticks.draw(random_), event_kind::restart, n, 0);
     }
 

@@ -1,0 +1,299 @@
+// synod-sim: runs Raft or Multi-Paxos clusters in the deterministic simulator, seed after seed,
+// under a fault profile, and checks every invariant after every event and the linearizability
+// of the clients' history at the end. A failing seed prints the exact command that replays it.
+//
+//   synod-sim --protocol raft|multipaxos --nodes N --seeds A..B --faults PROFILE --ops K --jobs J
+//             [--trace FILE] [--verbose] [--demo]
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "synod/config.hpp"
+#include "synod/runtime/sim/multi_paxos.hpp"
+#include "synod/runtime/sim/raft.hpp"
+
+namespace sim = synod::runtime::sim;
+
+namespace {
+
+struct arguments {
+    std::string protocol = "raft";
+    std::size_t nodes = 5;
+    std::uint64_t first_seed = 1;
+    std::uint64_t last_seed = 100;
+    std::string faults = "default";
+    std::size_t ops = 200;
+    std::size_t jobs = std::max(1u, std::thread::hardware_concurrency());
+    std::string trace;
+    bool verbose = false;
+    bool demo = false;
+    bool quiet = false;  ///< no progress output
+};
+
+[[noreturn]] void usage_error(const std::string& why) {
+    std::fprintf(stderr,
+                 "synod-sim: %s\n"
+                 "usage: synod-sim [--protocol raft|multipaxos] [--nodes N] [--seeds A..B | N]\n"
+                 "                 [--faults none|default|lossy|partitions|crashes|brutal] [--ops K]\n"
+                 "                 [--jobs J] [--trace FILE] [--verbose] [--demo]\n",
+                 why.c_str());
+    std::exit(2);
+}
+
+std::uint64_t parse_number(std::string_view text, const char* what) {
+    if (text.empty()) usage_error(std::string{what} + " needs a number");
+    std::uint64_t v = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9') usage_error(std::string{what} + ": '" + std::string{text} + "' is not a number");
+        v = v * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return v;
+}
+
+arguments parse(int argc, char** argv) {
+    arguments a;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        auto value = [&]() -> std::string_view {
+            if (i + 1 >= argc) usage_error(std::string{arg} + " needs a value");
+            return argv[++i];
+        };
+        if (arg == "--protocol") {
+            a.protocol = value();
+            if (a.protocol != "raft" && a.protocol != "multipaxos")
+                usage_error("unknown protocol '" + a.protocol + "' (raft or multipaxos)");
+        } else if (arg == "--nodes") {
+            a.nodes = parse_number(value(), "--nodes");
+            if (a.nodes < 1 || a.nodes > synod::max_nodes)
+                usage_error("--nodes must be in 1.." + std::to_string(synod::max_nodes));
+        } else if (arg == "--seeds") {
+            const std::string_view v = value();
+            const auto dots = v.find("..");
+            if (dots == std::string_view::npos) {
+                a.first_seed = 1;
+                a.last_seed = parse_number(v, "--seeds");
+            } else {
+                a.first_seed = parse_number(v.substr(0, dots), "--seeds");
+                a.last_seed = parse_number(v.substr(dots + 2), "--seeds");
+            }
+            if (a.last_seed < a.first_seed) usage_error("--seeds: empty range");
+        } else if (arg == "--faults") {
+            a.faults = value();
+            sim::fault_profile p;
+            if (!sim::fault_profile::named(a.faults, p)) usage_error("unknown fault profile '" + a.faults + "'");
+        } else if (arg == "--ops") {
+            a.ops = parse_number(value(), "--ops");
+        } else if (arg == "--jobs") {
+            a.jobs = std::max<std::uint64_t>(1, parse_number(value(), "--jobs"));
+        } else if (arg == "--trace") {
+            a.trace = value();
+        } else if (arg == "--verbose") {
+            a.verbose = true;
+        } else if (arg == "--demo") {
+            a.demo = true;
+        } else if (arg == "--help" || arg == "-h") {
+            usage_error("help");
+        } else {
+            usage_error("unknown argument '" + std::string{arg} + "'");
+        }
+    }
+    if (!a.trace.empty() && a.first_seed != a.last_seed)
+        usage_error("--trace needs a single seed (--seeds S..S)");
+    return a;
+}
+
+sim::options options_for(const arguments& a, std::uint64_t seed) {
+    sim::options o;
+    o.seed = seed;
+    o.nodes = a.nodes;
+    o.ops = a.ops;
+    sim::fault_profile::named(a.faults, o.faults);
+    return o;
+}
+
+template <class Protocol>
+sim::result run_one(const sim::options& o) {
+    sim::world<Protocol> w{o};
+    return w.run();
+}
+
+sim::result run_seed(const arguments& a, const sim::options& o) {
+    return a.protocol == "raft" ? run_one<sim::raft_protocol<>>(o)
+                                : run_one<sim::multi_paxos_protocol>(o);
+}
+
+std::string replay_command(const arguments& a, std::uint64_t seed) {
+    return "synod-sim --protocol " + a.protocol + " --nodes " + std::to_string(a.nodes) +
+           " --seeds " + std::to_string(seed) + ".." + std::to_string(seed) + " --faults " +
+           a.faults + " --ops " + std::to_string(a.ops) + " --trace seed-" + std::to_string(seed) +
+           ".jsonl";
+}
+
+struct totals {
+    std::uint64_t seeds = 0, violations = 0, ops = 0, linearizable = 0, events = 0;
+    std::uint64_t virtual_ticks = 0, elections = 0, crashes = 0, partitions = 0;
+    double busy_seconds = 0;  ///< summed over workers: CPU time spent simulating
+};
+
+/// Runs every seed of the range on `jobs` threads; prints progress; returns the totals and the
+/// first failing result, if any.
+totals run_all(const arguments& a, std::vector<sim::result>& failures) {
+    const std::uint64_t count = a.last_seed - a.first_seed + 1;
+    std::atomic<std::uint64_t> next{0};
+    std::atomic<std::uint64_t> done{0};
+    std::mutex lock;
+    totals t;
+    std::FILE* trace = nullptr;
+    if (!a.trace.empty()) {
+        trace = std::fopen(a.trace.c_str(), "w");
+        if (!trace) usage_error("cannot write " + a.trace);
+    }
+    const bool tty = !a.quiet && isatty(STDERR_FILENO) != 0;
+    auto worker = [&] {
+        for (;;) {
+            const std::uint64_t i = next.fetch_add(1);
+            if (i >= count) return;
+            sim::options o = options_for(a, a.first_seed + i);
+            o.trace = trace;
+            const auto start = std::chrono::steady_clock::now();
+            sim::result r = run_seed(a, o);
+            const double busy = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            std::lock_guard<std::mutex> g{lock};
+            ++t.seeds;
+            t.events += r.events;
+            t.ops += r.ops_completed;
+            t.virtual_ticks += r.virtual_ticks;
+            t.elections += r.elections;
+            t.crashes += r.crashes;
+            t.partitions += r.partitions;
+            t.busy_seconds += busy;
+            if (r.linearizable && r.ok) ++t.linearizable;
+            if (a.verbose)
+                std::printf("seed=%llu ok=%d events=%llu ops=%zu trace_hash=%016llx\n",
+                            static_cast<unsigned long long>(r.seed), r.ok ? 1 : 0,
+                            static_cast<unsigned long long>(r.events), r.ops_completed,
+                            static_cast<unsigned long long>(r.trace_hash));
+            if (!r.ok) {
+                ++t.violations;
+                failures.push_back(std::move(r));
+            }
+            const std::uint64_t d = ++done;
+            if (tty) {
+                const int width = 40;
+                const int filled = static_cast<int>(d * width / count);
+                std::fprintf(stderr, "\r[%.*s%*s] %llu/%llu seeds, %llu violations", filled,
+                             "########################################", width - filled, "",
+                             static_cast<unsigned long long>(d), static_cast<unsigned long long>(count),
+                             static_cast<unsigned long long>(t.violations));
+            } else if (!a.quiet && count >= 20 && d % (count / 10) == 0) {
+                std::fprintf(stderr, "progress: %llu/%llu seeds, %llu violations\n",
+                             static_cast<unsigned long long>(d), static_cast<unsigned long long>(count),
+                             static_cast<unsigned long long>(t.violations));
+            }
+        }
+    };
+    std::vector<std::thread> pool;
+    const std::size_t jobs = trace ? 1 : std::min<std::size_t>(a.jobs, count);
+    for (std::size_t j = 0; j < jobs; ++j) pool.emplace_back(worker);
+    for (auto& th : pool) th.join();
+    if (tty) std::fputc('\n', stderr);
+    if (trace) std::fclose(trace);
+    std::sort(failures.begin(), failures.end(),
+              [](const sim::result& x, const sim::result& y) { return x.seed < y.seed; });
+    return t;
+}
+
+void print_summary(const arguments& a, const totals& t, double wall) {
+    const double per_core = t.busy_seconds > 0 ? static_cast<double>(t.events) / t.busy_seconds : 0;
+    std::printf("protocol=%s nodes=%zu faults=%s seeds=%llu violations=%llu ops=%llu "
+                "linearizable=%llu/%llu events=%llu events_per_s=%.0f events_per_s_per_core=%.0f "
+                "virtual_s=%.1f wall_s=%.2f virtual_to_wall=%.0f elections=%llu crashes=%llu "
+                "partitions=%llu\n",
+                a.protocol.c_str(), a.nodes, a.faults.c_str(),
+                static_cast<unsigned long long>(t.seeds), static_cast<unsigned long long>(t.violations),
+                static_cast<unsigned long long>(t.ops), static_cast<unsigned long long>(t.linearizable),
+                static_cast<unsigned long long>(t.seeds), static_cast<unsigned long long>(t.events),
+                wall > 0 ? static_cast<double>(t.events) / wall : 0.0, per_core,
+                static_cast<double>(t.virtual_ticks) / 1000.0, wall,
+                wall > 0 ? static_cast<double>(t.virtual_ticks) / 1000.0 / wall : 0.0,
+                static_cast<unsigned long long>(t.elections), static_cast<unsigned long long>(t.crashes),
+                static_cast<unsigned long long>(t.partitions));
+}
+
+int report_failures(const arguments& a, const std::vector<sim::result>& failures) {
+    if (failures.empty()) return 0;
+    const sim::result& f = failures.front();
+    std::printf("\nVIOLATION at seed %llu: %s\nlast events before it:\n%s\nreplay: %s\n",
+                static_cast<unsigned long long>(f.seed), f.failure.c_str(), f.last_events.c_str(),
+                replay_command(a, f.seed).c_str());
+    if (failures.size() > 1) {
+        std::printf("other failing seeds:");
+        for (std::size_t i = 1; i < failures.size() && i < 20; ++i)
+            std::printf(" %llu", static_cast<unsigned long long>(failures[i].seed));
+        std::printf("\n");
+    }
+    return 1;
+}
+
+int demo() {
+    int status = 0;
+    for (const char* protocol : {"raft", "multipaxos"}) {
+        arguments a;
+        a.protocol = protocol;
+        a.nodes = 5;
+        a.faults = "default";
+        a.ops = 300;
+        std::printf("=== %s, 5 nodes, one seed under faults: what happened ===\n", protocol);
+        sim::options o = options_for(a, 11);
+        o.faults.fault_ticks = 12'000;
+        o.faults.partition_ppm = {300, 300};
+        o.faults.crash_ppm = {150, 150};
+        o.faults.loss_ppm = {20'000, 20'000};
+        o.timeline = true;
+        const sim::result r = run_seed(a, o);
+        for (const std::string& line : r.timeline) std::printf("  %s\n", line.c_str());
+        std::printf("  -> %s: %zu client operations completed, commit index %llu, %llu messages "
+                    "(%llu lost), history %s\n\n",
+                    r.ok ? "all invariants held" : r.failure.c_str(), r.ops_completed,
+                    static_cast<unsigned long long>(r.committed),
+                    static_cast<unsigned long long>(r.messages),
+                    static_cast<unsigned long long>(r.dropped),
+                    r.linearizable ? "linearizable" : "NOT linearizable");
+        if (!r.ok) status = 1;
+        std::printf("=== %s, 5 nodes, 200 seeds of the default fault profile ===\n", protocol);
+        a.first_seed = 1;
+        a.last_seed = 200;
+        a.ops = 200;
+        a.quiet = true;
+        std::vector<sim::result> failures;
+        const auto start = std::chrono::steady_clock::now();
+        const totals t = run_all(a, failures);
+        print_summary(a, t, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        status |= report_failures(a, failures);
+        std::printf("\n");
+    }
+    return status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const arguments a = parse(argc, argv);
+    if (a.demo) return demo();
+    std::vector<sim::result> failures;
+    const auto start = std::chrono::steady_clock::now();
+    const totals t = run_all(a, failures);
+    print_summary(a, t, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    return report_failures(a, failures);
+}
