@@ -43,10 +43,13 @@ struct manual_timer {
     void arm(time_point d) noexcept { clock->deadline = d; }
 };
 
-/// Records every applied entry.
+/// Records every applied entry, and every read the node says can be served (with the applied
+/// index at that moment, so a test can check the read saw the state it should).
 struct recording_state_machine {
     std::vector<raft_entry> applied;
+    std::vector<std::pair<raft::read_ready, std::size_t>> reads;
     void apply(const raft_entry& e) { applied.push_back(e); }
+    void on_read(const raft::read_ready& r) { reads.push_back({r, applied.size()}); }
 };
 
 template <raft::features F, class Storage>

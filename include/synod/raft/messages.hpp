@@ -46,6 +46,8 @@ struct append_entries {
     /// A heartbeat (no entries, sent at the follower's match point): its answer tells the
     /// leader whether earlier AppendEntries were lost.
     bool heartbeat = false;
+    /// The leader's read round when it sent this (ReadIndex and leases); echoed in the answer.
+    std::uint64_t read_round = 0;
 };
 
 /// The answer to append_entries.
@@ -64,6 +66,8 @@ struct append_response {
     log_index last_index{};
     /// The answer to a heartbeat.
     bool heartbeat = false;
+    /// The read round of the AppendEntries this answers.
+    std::uint64_t read_round = 0;
 };
 
 /// TimeoutNow (thesis 3.10): the leader tells an up-to-date follower to campaign at once.
@@ -72,10 +76,27 @@ struct timeout_now {
     node_id from;
 };
 
+/// A follower asks the leader for a read index on behalf of its client (follower reads).
+struct read_index_request {
+    term_t term;
+    node_id from;
+    std::uint64_t context;  ///< the follower's identifier of the read
+};
+
+/// The leader's answer: once the follower has applied `index`, it may serve the read.
+/// `ok` is false if the leader could not confirm its leadership for this read.
+struct read_index_response {
+    term_t term;
+    node_id from;
+    std::uint64_t context;
+    log_index index;
+    bool ok = false;
+};
+
 /// Every Raft message.
 template <class Payload>
-using message =
-    std::variant<vote_request, vote_response, append_entries<Payload>, append_response, timeout_now>;
+using message = std::variant<vote_request, vote_response, append_entries<Payload>, append_response,
+                             timeout_now, read_index_request, read_index_response>;
 
 /// The sender of any message.
 template <class Payload>

@@ -24,6 +24,7 @@
 ///   static constexpr std::size_t inflight_capacity, batch_capacity, outbox_capacity; // optional
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <span>
 #include <utility>
@@ -81,6 +82,13 @@ public:
     static_assert(check_state_machine<state_machine_type, entry_type>::value);
     static_assert(check_quorum_system<quorum_type>::value);
     static_assert(batch_capacity >= 1 && inflight_capacity >= 1);
+    static_assert(!features.lease_read || (features.check_quorum && features.read_index),
+                  "raft::node<Traits>: features.lease_read needs features.check_quorum (followers "
+                  "must refuse to elect another leader during the lease) and features.read_index");
+    static_assert(!features.read_index ||
+                      requires(state_machine_type& sm, const read_ready& r) { sm.on_read(r); },
+                  "raft::node<Traits>: with features.read_index the state machine must have "
+                  "`void on_read(const raft::read_ready&)`, called when a read can be served");
 
     /// Starts (or restarts) node `self` as a follower, from the term, vote and log that
     /// `storage` holds. `config` must pass validation (see configuration::validate()).
@@ -197,7 +205,7 @@ public:
         if (!entries_well_formed(m)) return;  // bad input: drop; the leader will retry
         if (m.prev_index < commit_) {
             // Everything up to commit_ is known to match; say so and let the leader resume.
-            acknowledge(m.from, commit_, m.heartbeat);
+            acknowledge(m.from, commit_, m.heartbeat, m.read_round);
             return;
         }
         if (!matches(m.prev_index, m.prev_term)) {
@@ -206,7 +214,7 @@ public:
                 [this](log_index i) { return storage_.term_at(i); },
                 std::min(m.prev_index, last), m.prev_term, storage_.first_index().prev());
             send(m.from, append_response{term_, self_, false, m.prev_index, hint,
-                                         storage_.term_at(hint), last, m.heartbeat});
+                                         storage_.term_at(hint), last, m.heartbeat, m.read_round});
             return;
         }
         // Skip what we hold already; truncate only from the first conflicting entry, never a
@@ -223,7 +231,7 @@ public:
         }
         const log_index last_new = m.prev_index + m.entries.size();
         if (commit_ < m.commit) advance_commit(std::min(m.commit, last_new));
-        acknowledge(m.from, last_new, m.heartbeat);
+        acknowledge(m.from, last_new, m.heartbeat, m.read_round);
     }
 
     /// The answer to AppendEntries: the leader side.
@@ -236,6 +244,7 @@ public:
         progress_type* pr = leader_state_.find(m.from);
         if (!pr) return;
         pr->active = true;
+        if constexpr (features.read_index) note_read_ack(m.from, m.read_round);
         if (!m.success) {
             // Fast backtracking: skip every entry of a divergent term in one round trip.
             log_index resume = m.hint_index;
@@ -265,7 +274,42 @@ public:
         notify_commit(*pr);
         if constexpr (features.leader_transfer) {
             if (transfer_.target == m.from && pr->match == storage_.last_index())
-                send(m.from, timeout_now{term_, self_});
+                send_timeout_now(m.from);
+        }
+    }
+
+    /// A follower asks for a read index on behalf of its client (follower reads).
+    void on(const read_index_request& m) {
+        if constexpr (features.read_index) {
+            if (m.term < term_) return;
+            if (term_ < m.term) step_down(m.term, no_node);
+            if (role_ != role::leader || reads_.pending.full()) {
+                send(m.from, read_index_response{term_, self_, m.context, {}, false});
+                return;
+            }
+            enqueue_read(m.context, m.from, read_kind::read_index);
+        } else {
+            (void)m;  // reads are not compiled in: a peer's request is dropped
+        }
+    }
+
+    /// The leader's answer to our read_index_request.
+    void on(const read_index_response& m) {
+        if constexpr (features.read_index) {
+            if (!(m.term == term_)) return;
+            for (pending_read& r : reads_.pending) {
+                if (r.requester != self_ || r.context != m.context || r.index_known) continue;
+                if (!m.ok) {
+                    r.failed = true;
+                } else {
+                    r.index = m.index;
+                    r.index_known = true;
+                }
+                break;
+            }
+            serve_reads();
+        } else {
+            (void)m;
         }
     }
 
@@ -376,10 +420,61 @@ public:
         transfer_.deadline = timer_.now() + settings_.election_timeout_ticks;
         arm_timer();
         if (pr->match == storage_.last_index()) {
-            send(target, timeout_now{term_, self_});
+            send_timeout_now(target);
         } else {
             send_append(*pr);
         }
+        return {};
+    }
+
+    /// Starts a linearizable read identified by `context` (ReadIndex, thesis 6.4). On the
+    /// leader: a heartbeat round confirms it still leads, then the read is served once the
+    /// commit index recorded for it is applied (a new leader first commits an entry of its
+    /// term). On a follower: the request goes to the leader it knows, which answers with the
+    /// index. Either way the state machine's on_read(read_ready{context, ...}) follows, with
+    /// ok = false if leadership changed meanwhile. errc::not_leader if no leader is known,
+    /// errc::queue_full if too many reads are pending.
+    result<void> read_index(std::uint64_t context)
+        requires(features.read_index)
+    {
+        if (reads_.pending.full()) return errc::queue_full;
+        if (role_ == role::leader) {
+            enqueue_read(context, self_, read_kind::read_index);
+            return {};
+        }
+        if (role_ != role::follower || !leader_) return errc::not_leader;
+        pending_read& r = reads_.pending.emplace_back();
+        r.context = context;
+        r.requester = self_;
+        r.kind = read_kind::read_index;
+        r.confirmed = true;  // the leader confirms; we wait for its index
+        r.leader = leader_;
+        send(leader_, read_index_request{term_, self_, context});
+        return {};
+    }
+
+    /// Serves a read under the leader's lease, without a round trip (thesis 6.4.1): only while
+    /// a quorum acknowledged a heartbeat less than election_timeout * (1 - clock drift bound)
+    /// ago, never during a leadership transfer. errc::not_leader, or errc::unavailable when the
+    /// lease has lapsed or the leader has not yet committed an entry of its term (use
+    /// read_index() then). on_read(read_ready{context, index, read_kind::lease}) follows.
+    result<void> lease_read(std::uint64_t context)
+        requires(features.lease_read)
+    {
+        if (role_ != role::leader) return errc::not_leader;
+        if (!term_committed() || !(timer_.now() < reads_.lease_expiry)) return errc::unavailable;
+        if constexpr (features.leader_transfer) {
+            if (transfer_.target) return errc::unavailable;
+        }
+        if (reads_.pending.full()) return errc::queue_full;
+        pending_read& r = reads_.pending.emplace_back();
+        r.context = context;
+        r.requester = self_;
+        r.kind = read_kind::lease;
+        r.confirmed = true;
+        r.index = commit_;
+        r.index_known = true;
+        serve_reads();
         return {};
     }
 
@@ -429,6 +524,8 @@ private:
     /// higher term; a candidate also yields to a leader of its own term.
     void step_down(term_t t, node_id leader) {
         SYNOD_ASSERT(term_ <= t);
+        [[maybe_unused]] const term_t term_before = term_;
+        [[maybe_unused]] const node_id leader_before = leader_;
         if (term_ < t) {
             term_ = t;
             vote_ = no_node;
@@ -441,12 +538,19 @@ private:
         self_vote_write_ = write_id{0};
         if (was_leader) leader_state_.clear();
         abort_transfer();
+        if constexpr (features.read_index) {
+            // Reads this node confirms as leader, or that wait on a leader it no longer
+            // follows, cannot complete: tell their callers to retry.
+            if (was_leader || t != term_before || leader != leader_before) fail_reads();
+            reads_.lease_expiry = time_point{0};
+        }
         if (leader) note_leader_contact();
         reset_election_timer();
         arm_timer();
     }
 
     void become_pre_candidate() {
+        if constexpr (features.read_index) fail_reads();  // no leader to confirm them now
         role_ = role::pre_candidate;
         leader_ = no_node;  // forget the leader, so we can grant pre-votes too (etcd PR #8334)
         election_.reset();
@@ -458,6 +562,7 @@ private:
     }
 
     void become_candidate(bool transfer) {
+        if constexpr (features.read_index) fail_reads();  // no leader to confirm them now
         ++term_;
         vote_ = self_;
         save_hard_state();
@@ -527,6 +632,12 @@ private:
         arm_timer();
     }
 
+    void send_timeout_now(node_id target) {
+        // The target will campaign past every follower's stickiness: no lease from here on.
+        if constexpr (features.lease_read) reads_.lease_expiry = time_point{0};
+        send(target, timeout_now{term_, self_});
+    }
+
     void abort_transfer() {
         if constexpr (features.leader_transfer) transfer_ = transfer_state{};
     }
@@ -560,7 +671,7 @@ private:
             es = es.first(n);
         }
         transmit(pr.id, append_entries<payload_type>{term_, self_, prev, storage_.term_at(prev),
-                                                     commit_, es});
+                                                     commit_, es, false, read_round()});
         pr.commit_sent = std::max(pr.commit_sent, std::min(commit_, prev + es.size()));
         if (pr.state == progress_state::probe) {
             pr.probe_sent = true;
@@ -578,7 +689,7 @@ private:
         const log_index commit = std::min(commit_, pr.match);
         transmit(pr.id, append_entries<payload_type>{term_, self_, pr.match,
                                                      storage_.term_at(pr.match), commit, {},
-                                                     heartbeat});
+                                                     heartbeat, read_round()});
         pr.commit_sent = std::max(pr.commit_sent, commit);
     }
 
@@ -591,6 +702,7 @@ private:
     /// Heartbeats carry no entries. A follower in probe gets one more probe per heartbeat
     /// interval: the heartbeat's answer (a success at the match point) resumes replication.
     void broadcast_heartbeat() {
+        if constexpr (features.read_index) next_read_round();
         for (progress_type& pr : leader_state_) {
             if (pr.state == progress_state::probe) pr.probe_sent = false;
             send_heartbeat(pr, true);
@@ -647,9 +759,9 @@ private:
         return true;
     }
 
-    void acknowledge(node_id leader, log_index index, bool heartbeat) {
+    void acknowledge(node_id leader, log_index index, bool heartbeat, std::uint64_t round) {
         send(leader, append_response{term_, self_, true, index, {}, {}, storage_.last_index(),
-                                     heartbeat});
+                                     heartbeat, round});
     }
 
     void note_leader_contact() {
@@ -738,6 +850,7 @@ private:
                 applied_ = e.index;
             }
         }
+        if constexpr (features.read_index) serve_reads();
     }
 
     // ---- timers -------------------------------------------------------------------------
@@ -767,6 +880,139 @@ private:
         write_id write;
         log_index last;
     };
+
+    // ---- reads (features.read_index, features.lease_read) -----------------------------------
+
+    struct pending_read {
+        std::uint64_t context = 0;
+        log_index index{};
+        std::uint64_t round = 0;  ///< the read round whose quorum acknowledgement confirms it
+        node_id requester{};      ///< self, or the follower that asked
+        node_id leader{};         ///< for a follower's own read: the leader it asked
+        read_kind kind = read_kind::read_index;
+        bool confirmed = false;
+        bool index_known = false;
+        bool failed = false;
+    };
+    struct read_state {
+        std::uint64_t round = 0;
+        static_vector<pending_read, detail::read_capacity<Traits>()> pending;
+        static_vector<std::pair<node_id, std::uint64_t>, max_nodes> acked;  ///< highest round
+        // Lease: when each recent round was sent, and the newest round each peer acknowledged.
+        std::array<std::pair<std::uint64_t, time_point>, 16> sent{};
+        static_vector<std::pair<node_id, time_point>, max_nodes> acked_at;
+        time_point lease_expiry{0};
+    };
+
+    std::uint64_t read_round() const noexcept {
+        if constexpr (features.read_index) {
+            return reads_.round;
+        } else {
+            return 0;
+        }
+    }
+
+    /// Raft 8 / thesis 6.4: a leader knows the commit index only once an entry of its own term
+    /// is committed.
+    bool term_committed() const { return storage_.term_at(commit_) == term_; }
+
+    void next_read_round() {
+        ++reads_.round;
+        if constexpr (features.lease_read)
+            reads_.sent[reads_.round % reads_.sent.size()] = {reads_.round, timer_.now()};
+    }
+
+    void enqueue_read(std::uint64_t context, node_id requester, read_kind kind) {
+        pending_read& r = reads_.pending.emplace_back();
+        r.context = context;
+        r.requester = requester;
+        r.kind = kind;
+        broadcast_heartbeat();  // a fresh round: its acknowledgements confirm this read
+        r.round = reads_.round;
+        serve_reads();
+    }
+
+    void note_read_ack(node_id from, std::uint64_t round) {
+        bool found = false;
+        for (auto& [n, r] : reads_.acked)
+            if (n == from) {
+                r = std::max(r, round);
+                found = true;
+            }
+        if (!found) reads_.acked.push_back({from, round});
+        if constexpr (features.lease_read) {
+            const auto& [sent_round, sent_at] = reads_.sent[round % reads_.sent.size()];
+            if (sent_round == round && round != 0) {
+                bool seen = false;
+                for (auto& [n, t] : reads_.acked_at)
+                    if (n == from) {
+                        t = std::max(t, sent_at);
+                        seen = true;
+                    }
+                if (!seen) reads_.acked_at.push_back({from, sent_at});
+                extend_lease();
+            }
+        }
+        serve_reads();
+    }
+
+    /// The lease runs from the newest send time that a phase-2 quorum has acknowledged.
+    void extend_lease() {
+        const time_point now = timer_.now();
+        const log_index since = quorum_system_.committed(config_, [&](node_id n) {
+            if (n == self_) return log_index{now.value};
+            for (const auto& [p, t] : reads_.acked_at)
+                if (p == n) return log_index{t.value};
+            return log_index{0};
+        });
+        if (since.value == 0) return;
+        const ticks et = settings_.election_timeout_ticks;
+        const ticks span = et - et * settings_.clock_drift_bound_ppm / 1'000'000;
+        if (span <= 1) return;
+        const time_point expiry{since.value + span - 1};
+        if (reads_.lease_expiry < expiry) reads_.lease_expiry = expiry;
+    }
+
+    bool read_confirmed(const pending_read& r) const {
+        node_set acks{self_};
+        for (const auto& [n, round] : reads_.acked)
+            if (r.round <= round) acks.insert(n);
+        return quorum_system_.phase2(config_, acks);
+    }
+
+    /// Serves (or answers) every read that is confirmed and whose index is applied.
+    void serve_reads() {
+        if constexpr (features.read_index) {
+            std::size_t kept = 0;
+            for (std::size_t i = 0; i < reads_.pending.size(); ++i) {
+                pending_read& r = reads_.pending[i];
+                if (role_ == role::leader && !r.confirmed) r.confirmed = read_confirmed(r);
+                if (role_ == role::leader && !r.index_known && term_committed()) {
+                    r.index = commit_;
+                    r.index_known = true;
+                }
+                const bool done = r.failed || (r.confirmed && r.index_known && r.index <= applied_);
+                if (!done) {
+                    if (kept != i) reads_.pending[kept] = r;
+                    ++kept;
+                    continue;
+                }
+                if (r.requester == self_) {
+                    state_machine_.on_read(read_ready{r.context, r.index, r.kind, !r.failed});
+                } else {
+                    send(r.requester, read_index_response{term_, self_, r.context, r.index, !r.failed});
+                }
+            }
+            reads_.pending.resize(kept);
+        }
+    }
+
+    void fail_reads() {
+        for (pending_read& r : reads_.pending) r.failed = true;
+        serve_reads();
+        reads_.acked.clear();
+        reads_.acked_at.clear();
+    }
 
     node_id self_;
     configuration config_;
@@ -798,6 +1044,7 @@ private:
     };
     [[no_unique_address]] detail::member_if<features.check_quorum, check_quorum_state> check_quorum_{};
     [[no_unique_address]] detail::member_if<features.leader_transfer, transfer_state> transfer_{};
+    [[no_unique_address]] detail::member_if<features.read_index, read_state> reads_{};
 
     election election_;
     leader_state<inflight_capacity> leader_state_;

@@ -27,6 +27,31 @@ struct features {
     /// Leadership transfer (thesis 3.10): the leader brings a target up to date and sends it
     /// TimeoutNow.
     bool leader_transfer = false;
+    /// Linearizable reads by ReadIndex (thesis 6.4): the leader confirms it still leads with a
+    /// heartbeat round, then serves the read once it has applied the commit index it recorded.
+    /// Followers forward read requests to the leader (follower reads).
+    bool read_index = false;
+    /// Leader-lease reads (thesis 6.4.1): the leader serves reads without a round trip while
+    /// a quorum acknowledged a heartbeat less than an election timeout ago, shortened by the
+    /// clock drift bound. Needs check_quorum (followers must refuse to elect another leader
+    /// within the lease) and read_index.
+    bool lease_read = false;
+};
+
+/// How a read was served: a caller can never mistake a lease read for a ReadIndex read.
+enum class read_kind : std::uint8_t {
+    read_index,  ///< confirmed by a heartbeat round (or by the leader for a follower)
+    lease,       ///< served under the leader's lease: safe only within the clock drift bound
+};
+
+/// The event a node hands to its state machine (`sm.on_read(r)`) when a read it accepted can
+/// be served: the state machine has applied at least `index`. `ok` is false when the read
+/// cannot complete (leadership was lost); the caller retries, perhaps elsewhere.
+struct read_ready {
+    std::uint64_t context = 0;  ///< the caller's identifier of the read
+    log_index index{};          ///< the read index; the state machine has applied it
+    read_kind kind = read_kind::read_index;
+    bool ok = true;
 };
 
 /// Run-time tunables. Times are in ticks of the timer policy.
@@ -41,6 +66,10 @@ struct settings {
     /// The index the state machine has already applied (a durable state machine restarting);
     /// entries up to it are not applied again.
     log_index applied{0};
+    /// Lease reads: a bound on how much faster any node's clock may run than another's, in
+    /// parts per million. The lease lasts election_timeout * (1 - bound) - 1 ticks after the
+    /// heartbeat round a quorum acknowledged. 0 is only for tests of what happens without it.
+    std::uint32_t clock_drift_bound_ppm = 100'000;
 };
 
 /// Compile-time capacities; override any by naming it in the traits.
@@ -48,6 +77,7 @@ struct capacities {
     static constexpr std::size_t inflight = 64;   ///< upper bound for inflight_messages_max
     static constexpr std::size_t batch = 64;      ///< entries appended per storage write
     static constexpr std::size_t outbox = 32;     ///< messages waiting for durability
+    static constexpr std::size_t reads = 64;      ///< reads waiting to be served
 };
 
 /// The role a node plays (Raft 5.1; pre-candidate from thesis 9.6).
@@ -110,6 +140,11 @@ template <class T>
 constexpr std::size_t batch_capacity() {
     if constexpr (requires { T::batch_capacity; }) return T::batch_capacity;
     else return capacities::batch;
+}
+template <class T>
+constexpr std::size_t read_capacity() {
+    if constexpr (requires { T::read_capacity; }) return T::read_capacity;
+    else return capacities::reads;
 }
 template <class T>
 constexpr std::size_t outbox_capacity() {

@@ -148,8 +148,12 @@ struct raft_protocol {
                             x.entries.size()};
                 else if constexpr (std::is_same_v<T, raft::append_response>)
                     return {"append_response", x.term.value, 0};
-                else
+                else if constexpr (std::is_same_v<T, raft::timeout_now>)
                     return {"timeout_now", x.term.value, 0};
+                else if constexpr (std::is_same_v<T, raft::read_index_request>)
+                    return {"read_index_request", x.term.value, 0};
+                else
+                    return {"read_index_response", x.term.value, 0};
             },
             m);
     }
