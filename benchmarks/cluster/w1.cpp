@@ -1,26 +1,32 @@
 // synod-bench-w1: workload W1 (shared/peers/README.md) on synod's Raft and Multi-Paxos.
 //
-// N nodes in one process and one thread on the sync runtime (in-process FIFO delivery, no loss,
-// no serialization; each AppendEntries / accept is copied once per receiver by the runtime, as
-// any queueing transport must, since it borrows the leader's log). Node 1 is elected first
-// (untimed). Then E entries of 128 bytes are proposed in rounds of B: each round is proposed to
-// the leader, then messages are delivered until every entry of the round is applied on all N
-// nodes. Timed from the first proposal to the last apply; one untimed warm-up repetition, then
-// the median of R timed ones, each on a fresh cluster.
+// N nodes in one process and one thread, in-process FIFO delivery (no loss, no serialization;
+// the entries an AppendEntries / accept borrows from the leader's log are copied once per
+// receiver, as any queueing transport must). Node 1 is elected first (untimed). Then E entries
+// of 128 bytes are proposed in rounds of B: each round is proposed to the leader, then messages
+// are delivered until every entry of the round is applied on all N nodes. Timed from the first
+// proposal to the last apply; one untimed warm-up repetition, then the median of R timed ones,
+// each on a fresh cluster.
 //
 //   synod-bench-w1 --protocol raft|multipaxos --nodes N --batch B --entries E --reps R
-//                  [--storage memory|static] [--propose each|batch]
+//                  [--storage memory|static] [--propose each|batch] [--transport fifo|sync]
 //
 // --nodes and --batch take comma lists; one line per configuration, in the peers' format:
 //   peer=synod-raft n=3 b=64 ns_per_entry=... entries_per_s=... rss_kb=... allocs_per_entry=...
-// rss_kb is the process's peak RSS so far (getrusage); allocs_per_entry counts every heap
-// allocation inside the timed region (benchmarks/support/alloc_counter.cpp), per entry.
+//   steady_allocs=...
+// rss_kb is the process's peak RSS so far (getrusage). allocs_per_entry counts every heap
+// allocation inside the timed regions (benchmarks/support/alloc_counter.cpp) per entry;
+// steady_allocs is the number made in the second halves of the timed repetitions (steady state).
 //
 // Storage: `memory` is storage::memory_log (a std::vector per node that grows inside the timed
 // region, like every peer's log); `static` is storage::static_log, allocated and zeroed once per
 // node before the timer starts (like shared/peers/physical's arena).
 // Proposals: `each` calls propose(p) once per entry (the canonical per-entry API, as the peers'
 // W1 rows); `batch` proposes the round with one call (the peers' "batchprop"/"batchapply" rows).
+// Transport: `sync` (default) is the library's runtime::sync::network; `fifo` is
+// cluster/fifo_network.hpp, a leaner FIFO built for this harness (names get a -fifo suffix). The
+// two measure the same within noise here: the network is not where W1's time goes
+// (docs/benchmarks.md).
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -37,6 +43,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cluster/fifo_network.hpp"
 #include "support/alloc_counter.hpp"
 #include "synod/core/random.hpp"
 #include "synod/raft/node.hpp"
@@ -72,6 +79,7 @@ struct counter {
 };
 
 enum class storage_kind { memory, fixed };
+enum class transport_kind { fifo, sync };
 enum class propose_mode { each, batch };
 
 struct options {
@@ -82,11 +90,13 @@ struct options {
     unsigned reps = 5;
     storage_kind storage = storage_kind::memory;
     propose_mode propose = propose_mode::each;
+    transport_kind transport = transport_kind::sync;
 };
 
 struct rep_result {
     double ns = 0;
-    std::uint64_t allocations = 0;
+    std::uint64_t allocations = 0;         ///< in the whole timed region
+    std::uint64_t second_half_allocations = 0;  ///< in its second half: steady state
 };
 
 [[noreturn]] void fail(const char* what) {
@@ -105,28 +115,34 @@ double now_ns() {
 
 // ---- Raft ----------------------------------------------------------------------------------
 
-using raft_network = runtime::sync::network<raft::message<payload>>;
+/// W1 needs no timer during the run: the harness elects node 1 with campaign().
+struct idle_timer {
+    time_point now() const noexcept { return time_point{0}; }
+    void arm(time_point) noexcept {}
+};
 
-template <class Storage>
+using raft_message = raft::message<payload>;
+using raft_sync_network = runtime::sync::network<raft_message>;
+using raft_fifo_network = bench::fifo_network<raft_message>;
+using static_log_type = storage::static_log<payload, static_capacity>;
+
+template <storage_kind Kind, transport_kind T>
 struct raft_traits {
     using payload = ::payload;
-    using storage = Storage;
-    using transport = raft_network::transport;
-    using timer = raft_network::timer;
+    using storage = std::conditional_t<Kind == storage_kind::memory, storage::memory_log<payload>,
+                                       storage::log_ref<static_log_type>>;
+    using transport = std::conditional_t<T == transport_kind::fifo, raft_fifo_network::transport,
+                                         raft_sync_network::transport>;
+    using timer = std::conditional_t<T == transport_kind::fifo, idle_timer, raft_sync_network::timer>;
     using random = xoshiro256;
     using state_machine = counter;
 };
 
-using static_log_type = storage::static_log<payload, static_capacity>;
-
-template <storage_kind Kind>
-using raft_storage = std::conditional_t<Kind == storage_kind::memory, storage::memory_log<payload>,
-                                        storage::log_ref<static_log_type>>;
-
-template <storage_kind Kind>
+template <storage_kind Kind, transport_kind T>
 rep_result raft_once(unsigned n, unsigned b, std::uint64_t e, propose_mode mode) {
-    using node_type = raft::node<raft_traits<raft_storage<Kind>>>;
-    raft_network net;
+    using traits = raft_traits<Kind, T>;
+    using node_type = raft::node<traits>;
+    std::conditional_t<T == transport_kind::fifo, raft_fifo_network, raft_sync_network> net;
     configuration config;
     for (std::uint32_t i = 1; i <= n; ++i) config.voters.insert(node_id{i});
 
@@ -134,7 +150,7 @@ rep_result raft_once(unsigned n, unsigned b, std::uint64_t e, propose_mode mode)
     std::vector<std::unique_ptr<node_type>> nodes;
     for (std::uint32_t i = 1; i <= n; ++i) {
         const node_id id{i};
-        raft_storage<Kind> s = [&] {
+        typename traits::storage s = [&] {
             if constexpr (Kind == storage_kind::memory) {
                 return storage::memory_log<payload>{};
             } else {
@@ -142,14 +158,28 @@ rep_result raft_once(unsigned n, unsigned b, std::uint64_t e, propose_mode mode)
                 return storage::log_ref<static_log_type>{*logs.back()};
             }
         }();
+        typename traits::timer timer = [&] {
+            if constexpr (T == transport_kind::fifo) {
+                return idle_timer{};
+            } else {
+                return net.timer_for(id);
+            }
+        }();
         nodes.push_back(std::make_unique<node_type>(id, config, raft::settings{}, std::move(s),
-                                                    net.transport_for(id), net.timer_for(id),
-                                                    xoshiro256{i}, counter{}));
-        net.attach(id, *nodes.back());
+                                                    net.transport_for(id), timer, xoshiro256{i},
+                                                    counter{}));
+        if constexpr (T == transport_kind::sync) net.attach(id, *nodes.back());
     }
+    const auto pump = [&] {
+        if constexpr (T == transport_kind::fifo) {
+            net.deliver_all([&](node_id to, const raft_message& m) { nodes[to.value - 1]->on(m); });
+        } else {
+            net.deliver_all();
+        }
+    };
     node_type& leader = *nodes.front();
     leader.campaign();
-    net.deliver_all();
+    pump();
     if (!leader.is_leader()) fail("node 1 did not become leader");
     if constexpr (Kind == storage_kind::fixed) {
         if (logs.front()->room() < e) fail("--entries exceeds the static log's capacity");
@@ -157,6 +187,7 @@ rep_result raft_once(unsigned n, unsigned b, std::uint64_t e, propose_mode mode)
 
     std::vector<payload> round(b);
     const std::uint64_t allocs_before = bench::allocations();
+    std::uint64_t allocs_half = allocs_before;
     const double start = now_ns();
     std::uint64_t proposed = 0;
     while (proposed < e) {
@@ -168,54 +199,96 @@ rep_result raft_once(unsigned n, unsigned b, std::uint64_t e, propose_mode mode)
             for (std::size_t j = 0; j < k; ++j)
                 if (!leader.propose(round[j])) fail("propose failed");
         }
+        if (proposed < e / 2 && e / 2 <= proposed + k) allocs_half = bench::allocations();
         proposed += k;
-        net.deliver_all();
+        pump();
         for (const auto& node : nodes)
             if (node->state_machine().applied != proposed) fail("round not applied on every node");
     }
     const double stop = now_ns();
-    const std::uint64_t allocs = bench::allocations() - allocs_before;
+    const std::uint64_t allocs_end = bench::allocations();
     if (!leader.is_leader()) fail("leader changed");
-    return {stop - start, allocs};
+    return {stop - start, allocs_end - allocs_before, allocs_end - allocs_half};
 }
 
 // ---- Multi-Paxos ---------------------------------------------------------------------------
 
 #if SYNOD_BENCH_HAVE_MULTI_PAXOS
-using paxos_network = runtime::sync::network<multi_paxos::message<payload>>;
+using paxos_message = multi_paxos::message<payload>;
+using paxos_sync_network = runtime::sync::network<paxos_message>;
+using paxos_fifo_network = bench::fifo_network<paxos_message>;
 
+/// The fifo network's clock: the harness moves it and fires the leader's timer itself.
+struct shared_clock_timer {
+    const std::uint64_t* clock;
+    time_point now() const noexcept { return time_point{*clock}; }
+    void arm(time_point) noexcept {}
+};
+
+template <transport_kind T>
 struct paxos_traits {
     using payload_type = ::payload;
     using storage = storage::memory_paxos_log<payload>;
-    using transport = paxos_network::transport;
-    using timer = paxos_network::timer;
+    using transport = std::conditional_t<T == transport_kind::fifo, paxos_fifo_network::transport,
+                                         paxos_sync_network::transport>;
+    using timer = std::conditional_t<T == transport_kind::fifo, shared_clock_timer,
+                                     paxos_sync_network::timer>;
     using random = xoshiro256;
     using state_machine = counter;
     using quorum = majority;
 };
 
+template <storage_kind Kind, transport_kind T>
 rep_result paxos_once(unsigned n, unsigned b, std::uint64_t e, propose_mode mode) {
-    using replica_type = multi_paxos::replica<paxos_traits>;
-    paxos_network net;
+    static_assert(Kind == storage_kind::memory);
+    using traits = paxos_traits<T>;
+    using replica_type = multi_paxos::replica<traits>;
+    std::conditional_t<T == transport_kind::fifo, paxos_fifo_network, paxos_sync_network> net;
+    std::uint64_t clock = 0;
     configuration config;
     for (std::uint32_t i = 1; i <= n; ++i) config.voters.insert(node_id{i});
     multi_paxos::settings s;
     std::vector<std::unique_ptr<replica_type>> nodes;
     for (std::uint32_t i = 1; i <= n; ++i) {
         const node_id id{i};
-        nodes.push_back(std::make_unique<replica_type>(id, config, s, paxos_traits::storage{},
-                                                       net.transport_for(id), net.timer_for(id),
+        typename traits::timer timer = [&] {
+            if constexpr (T == transport_kind::fifo) {
+                return shared_clock_timer{&clock};
+            } else {
+                return net.timer_for(id);
+            }
+        }();
+        nodes.push_back(std::make_unique<replica_type>(id, config, s, typename traits::storage{},
+                                                       net.transport_for(id), timer,
                                                        xoshiro256{i}, counter{}));
-        net.attach(id, *nodes.back());
+        if constexpr (T == transport_kind::sync) net.attach(id, *nodes.back());
     }
     replica_type& leader = *nodes.front();
+    const auto pump = [&] {
+        if constexpr (T == transport_kind::fifo) {
+            net.deliver_all([&](node_id to, const paxos_message& m) { nodes[to.value - 1]->on(m); });
+        } else {
+            net.deliver_all();
+        }
+    };
+    // The leader's heartbeat (an empty accept carrying its commit index) after one interval.
+    const auto heartbeat = [&] {
+        if constexpr (T == transport_kind::fifo) {
+            clock += s.heartbeat_ticks;
+            leader.on(timeout{});
+        } else {
+            net.advance(s.heartbeat_ticks);
+        }
+        pump();
+    };
     if (!leader.campaign()) fail("campaign failed");
-    net.deliver_all();
+    pump();
     if (!leader.is_leader()) fail("node 1 did not become leader");
 
     std::vector<payload> round(b);
     std::uint64_t heartbeats = 0;
     const std::uint64_t allocs_before = bench::allocations();
+    std::uint64_t allocs_half = allocs_before;
     const double start = now_ns();
     std::uint64_t proposed = 0;
     while (proposed < e) {
@@ -228,23 +301,23 @@ rep_result paxos_once(unsigned n, unsigned b, std::uint64_t e, propose_mode mode
             for (std::size_t j = 0; j < k; ++j)
                 if (!leader.propose(round[j])) fail("propose failed");
         }
+        if (proposed < e / 2 && e / 2 <= proposed + k) allocs_half = bench::allocations();
         proposed += k;
-        net.deliver_all();
-        // Followers learn the commit index from the leader's next accept or heartbeat: tick the
-        // clock (free, simulated) until every node applied the round.
+        pump();
+        // Followers learn the commit index from the leader's next accept or heartbeat: move the
+        // clock (simulated, free) until every node applied the round.
         for (;;) {
             bool all = true;
             for (const auto& node : nodes) all = all && node->state_machine().applied == proposed;
             if (all) break;
-            net.advance(s.heartbeat_ticks);
-            net.deliver_all();
+            heartbeat();
             if (++heartbeats > 4 * e + 100) fail("round not applied on every node");
         }
     }
     const double stop = now_ns();
-    const std::uint64_t allocs = bench::allocations() - allocs_before;
+    const std::uint64_t allocs_end = bench::allocations();
     if (!leader.is_leader()) fail("leader changed");
-    return {stop - start, allocs};
+    return {stop - start, allocs_end - allocs_before, allocs_end - allocs_half};
 }
 #endif
 
@@ -266,7 +339,7 @@ int usage() {
     std::fprintf(stderr,
                  "usage: synod-bench-w1 --protocol raft|multipaxos --nodes N[,N...] "
                  "--batch B[,B...] --entries E --reps R [--storage memory|static] "
-                 "[--propose each|batch]\n");
+                 "[--propose each|batch] [--transport fifo|sync]\n");
     return 2;
 }
 
@@ -299,6 +372,10 @@ int main(int argc, char** argv) {
                 if (std::string_view{v} == "memory") o.storage = storage_kind::memory;
                 else if (std::string_view{v} == "static") o.storage = storage_kind::fixed;
                 else return usage();
+            } else if (k == "--transport") {
+                if (std::string_view{v} == "fifo") o.transport = transport_kind::fifo;
+                else if (std::string_view{v} == "sync") o.transport = transport_kind::sync;
+                else return usage();
             } else if (k == "--propose") {
                 if (std::string_view{v} == "each") o.propose = propose_mode::each;
                 else if (std::string_view{v} == "batch") o.propose = propose_mode::batch;
@@ -316,12 +393,15 @@ int main(int argc, char** argv) {
         if (b < 1) return usage();
     if (o.reps < 1 || o.entries < 1) return usage();
 
+    using runner = rep_result (*)(unsigned, unsigned, std::uint64_t, propose_mode);
+    const bool fifo = o.transport == transport_kind::fifo;
     std::string name;
-    rep_result (*once)(unsigned, unsigned, std::uint64_t, propose_mode) = nullptr;
+    runner once = nullptr;
     if (o.protocol == "raft") {
         if (o.storage == storage_kind::memory) {
             name = "synod-raft";
-            once = raft_once<storage_kind::memory>;
+            once = fifo ? raft_once<storage_kind::memory, transport_kind::fifo>
+                        : raft_once<storage_kind::memory, transport_kind::sync>;
         } else {
             if (o.entries + 1 > static_capacity) {
                 std::fprintf(stderr, "synod-bench-w1: --storage static holds at most %zu entries\n",
@@ -329,7 +409,8 @@ int main(int argc, char** argv) {
                 return 2;
             }
             name = "synod-raft-static";
-            once = raft_once<storage_kind::fixed>;
+            once = fifo ? raft_once<storage_kind::fixed, transport_kind::fifo>
+                        : raft_once<storage_kind::fixed, transport_kind::sync>;
         }
     } else if (o.protocol == "multipaxos") {
 #if SYNOD_BENCH_HAVE_MULTI_PAXOS
@@ -338,7 +419,8 @@ int main(int argc, char** argv) {
             return 2;
         }
         name = "synod-multipaxos";
-        once = paxos_once;
+        once = fifo ? paxos_once<storage_kind::memory, transport_kind::fifo>
+                    : paxos_once<storage_kind::memory, transport_kind::sync>;
 #else
         std::fprintf(stderr,
                      "synod-bench-w1: not built: Multi-Paxos not available in this build\n");
@@ -348,6 +430,7 @@ int main(int argc, char** argv) {
         return usage();
     }
     if (o.propose == propose_mode::batch) name += "-batchprop";
+    if (fifo) name += "-fifo";
 
     for (unsigned n : o.nodes) {
         for (unsigned b : o.batches) {
@@ -355,20 +438,23 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "warm-up rep: %.1f ns/entry\n", warm.ns / double(o.entries));
             std::vector<double> ns;
             std::uint64_t allocs = 0;
+            std::uint64_t steady_allocs = 0;
             std::fprintf(stderr, "all reps (ns/entry):");
             for (unsigned r = 0; r < o.reps; ++r) {
                 const rep_result x = once(n, b, o.entries, o.propose);
                 ns.push_back(x.ns);
                 allocs += x.allocations;
+                steady_allocs += x.second_half_allocations;
                 std::fprintf(stderr, " %.1f", x.ns / double(o.entries));
             }
             std::fprintf(stderr, "\n");
             std::sort(ns.begin(), ns.end());
             const double per = ns[ns.size() / 2] / double(o.entries);
             std::printf("peer=%s n=%u b=%u ns_per_entry=%.1f entries_per_s=%.0f rss_kb=%ld "
-                        "allocs_per_entry=%.4f\n",
+                        "allocs_per_entry=%.4f steady_allocs=%llu\n",
                         name.c_str(), n, b, per, 1e9 / per, peak_rss_kb(),
-                        double(allocs) / double(o.entries * o.reps));
+                        double(allocs) / double(o.entries * o.reps),
+                        static_cast<unsigned long long>(steady_allocs));
             std::fflush(stdout);
         }
     }
