@@ -13,7 +13,6 @@
 /// durable or not; after a crash only durable writes remain.
 
 #include <concepts>
-#include <cstddef>
 #include <span>
 
 #include "synod/core/entry.hpp"
@@ -39,6 +38,15 @@ struct hard_state {
     node_id vote{};
     log_index commit{};
     friend bool operator==(const hard_state&, const hard_state&) = default;
+};
+
+/// Optional: a log with a bounded capacity (storage/static.hpp). A Raft node that has one checks
+/// before it appends: a leader refuses a proposal with errc::log_full, a follower drops an
+/// AppendEntries that does not fit (the leader retries it).
+///   cs.can_append(first, n) -> bool   whether append() of n entries from index `first` fits
+template <class S>
+concept bounded_log_storage = requires(const S& cs, log_index i, std::size_t n) {
+    { cs.can_append(i, n) } -> std::same_as<bool>;
 };
 
 /// Durable state and log of one Raft node.
@@ -68,15 +76,6 @@ concept raft_log_storage =
         { s.save_hard_state(h) } -> std::same_as<write_id>;
         { s.append(es) } -> std::same_as<write_id>;
     };
-
-/// Optional: a log with a bounded capacity (storage/static.hpp). A Raft node that has one checks
-/// before it appends: a leader refuses a proposal with errc::log_full, a follower drops an
-/// AppendEntries that does not fit (the leader retries it).
-///   cs.can_append(first, n) -> bool   whether append() of n entries from index `first` fits
-template <class S>
-concept bounded_log_storage = requires(const S& cs, log_index i, std::size_t n) {
-    { cs.can_append(i, n) } -> std::same_as<bool>;
-};
 
 /// Instantiated by the roles that take this policy: fails with a message that says what is
 /// missing (the compiler adds a note naming the failed requirement).
