@@ -45,6 +45,7 @@
 
 #include "cluster/fifo_network.hpp"
 #include "support/alloc_counter.hpp"
+#include "synod/core/quorum.hpp"
 #include "synod/core/random.hpp"
 #include "synod/raft/node.hpp"
 #include "synod/runtime/sync/network.hpp"

@@ -10,6 +10,7 @@
 
 #include "support/alloc_counter.hpp"
 #include "support/policies.hpp"
+#include "synod/core/quorum.hpp"
 #include "synod/core/random.hpp"
 #include "synod/paxos/acceptor.hpp"
 #include "synod/paxos/learner.hpp"
@@ -47,7 +48,7 @@ void BM_paxos_acceptor_prepare(benchmark::State& state) {
         ++round;
     }
     report_allocations(state, before);
-    if (sent != state.iterations()) state.SkipWithError("not every prepare was answered");
+    if (sent != static_cast<std::uint64_t>(state.iterations())) state.SkipWithError("not every prepare was answered");
 }
 BENCHMARK(BM_paxos_acceptor_prepare);
 
