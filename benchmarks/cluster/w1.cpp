@@ -10,6 +10,7 @@
 //
 //   synod-bench-w1 --protocol raft|multipaxos --nodes N --batch B --entries E --reps R
 //                  [--storage memory|static] [--propose each|batch] [--transport fifo|sync]
+//                  [--inflight N]
 //
 // --nodes and --batch take comma lists; one line per configuration, in the peers' format:
 //   peer=synod-raft n=3 b=64 ns_per_entry=... entries_per_s=... rss_kb=... allocs_per_entry=...
@@ -23,6 +24,9 @@
 // node before the timer starts (like shared/peers/physical's arena).
 // Proposals: `each` calls propose(p) once per entry (the canonical per-entry API, as the peers'
 // W1 rows); `batch` proposes the round with one call (the peers' "batchprop"/"batchapply" rows).
+// --inflight sets Raft's settings.inflight_messages_max (default 64: every per-entry proposal
+// leaves at once in its own AppendEntries; with a small window later proposals wait and leave
+// together); names get an -inflightN suffix.
 // Transport: `sync` (default) is the library's runtime::sync::network; `fifo` is
 // cluster/fifo_network.hpp, a leaner FIFO built for this harness (names get a -fifo suffix). The
 // two measure the same within noise here: the network is not where W1's time goes
@@ -92,7 +96,11 @@ struct options {
     storage_kind storage = storage_kind::memory;
     propose_mode propose = propose_mode::each;
     transport_kind transport = transport_kind::sync;
+    std::size_t inflight = raft::settings{}.inflight_messages_max;
 };
+
+/// Raft's settings for the run: the library's defaults but for --inflight.
+raft::settings raft_settings{};
 
 struct rep_result {
     double ns = 0;
@@ -166,7 +174,7 @@ rep_result raft_once(unsigned n, unsigned b, std::uint64_t e, propose_mode mode)
                 return net.timer_for(id);
             }
         }();
-        nodes.push_back(std::make_unique<node_type>(id, config, raft::settings{}, std::move(s),
+        nodes.push_back(std::make_unique<node_type>(id, config, raft_settings, std::move(s),
                                                     net.transport_for(id), timer, xoshiro256{i},
                                                     counter{}));
         if constexpr (T == transport_kind::sync) net.attach(id, *nodes.back());
@@ -340,7 +348,7 @@ int usage() {
     std::fprintf(stderr,
                  "usage: synod-bench-w1 --protocol raft|multipaxos --nodes N[,N...] "
                  "--batch B[,B...] --entries E --reps R [--storage memory|static] "
-                 "[--propose each|batch] [--transport fifo|sync]\n");
+                 "[--propose each|batch] [--transport fifo|sync] [--inflight N]\n");
     return 2;
 }
 
@@ -373,6 +381,8 @@ int main(int argc, char** argv) {
                 if (std::string_view{v} == "memory") o.storage = storage_kind::memory;
                 else if (std::string_view{v} == "static") o.storage = storage_kind::fixed;
                 else return usage();
+            } else if (k == "--inflight") {
+                o.inflight = std::stoul(v);
             } else if (k == "--transport") {
                 if (std::string_view{v} == "fifo") o.transport = transport_kind::fifo;
                 else if (std::string_view{v} == "sync") o.transport = transport_kind::sync;
@@ -393,6 +403,8 @@ int main(int argc, char** argv) {
     for (unsigned b : o.batches)
         if (b < 1) return usage();
     if (o.reps < 1 || o.entries < 1) return usage();
+    if (o.inflight < 1 || o.inflight > raft::capacities::inflight) return usage();
+    raft_settings.inflight_messages_max = o.inflight;
 
     using runner = rep_result (*)(unsigned, unsigned, std::uint64_t, propose_mode);
     const bool fifo = o.transport == transport_kind::fifo;
@@ -432,6 +444,8 @@ int main(int argc, char** argv) {
     }
     if (o.propose == propose_mode::batch) name += "-batchprop";
     if (fifo) name += "-fifo";
+    if (o.protocol == "raft" && o.inflight != raft::settings{}.inflight_messages_max)
+        name += "-inflight" + std::to_string(o.inflight);
 
     for (unsigned n : o.nodes) {
         for (unsigned b : o.batches) {
