@@ -109,6 +109,20 @@ def compile_table(path):
     return "\n".join(out)
 
 
+def color_of(name, names):
+    """synod in blues and greens, c-raft in oranges, etcd in reds, the physical limit in grey."""
+    families = [("synod-", ["#08306b", "#08519c", "#2171b5", "#4292c6", "#6baed6", "#9ecae1",
+                            "#006d2c", "#31a354", "#74c476", "#a1d99b"]),
+                ("c-raft", ["#d94801", "#fd8d3c", "#fdae6b"]),
+                ("etcd", ["#a50f15", "#ef3b2c", "#fc9272"]),
+                ("physical", ["#525252", "#969696"])]
+    for prefix, palette in families:
+        if name.startswith(prefix):
+            same = [n for n in names if n.startswith(prefix)]
+            return palette[same.index(name) % len(palette)]
+    return "#000000"
+
+
 def chart(rows, png):
     """Clustered bars: ns/entry (log scale) per configuration (N, B), one bar per implementation."""
     configs = sorted({(r["n"], r["b"]) for r in rows})
@@ -126,6 +140,8 @@ def chart(rows, png):
                     hit = [r["ns"] for r in rows if r["peer"] == name and r["n"] == n and r["b"] == b]
                     vals.append(f"{hit[0]:.2f}" if hit else "NaN")
                 f.write(f'"N={n} B={b}" ' + " ".join(vals) + "\n")
+        colors = "\n".join(f'set linetype {i + 1} linecolor rgb "{color_of(name, names)}"'
+                           for i, name in enumerate(names))
         script = f"""
 set terminal pngcairo size 1400,700 font ",10" noenhanced
 set output "{png}"
@@ -139,7 +155,8 @@ set yrange [5:*]
 set ylabel "ns per entry"
 set grid ytics
 set key outside right top
-plot for [i=2:{len(names) + 1}] "{data}" using i:xtic(1) title columnheader(i)
+{colors}
+plot for [i=2:{len(names) + 1}] "{data}" using i:xtic(1) title columnheader(i) linecolor i - 1
 """
         try:
             subprocess.run(["gnuplot"], input=script, text=True, check=True)
