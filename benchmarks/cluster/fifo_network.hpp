@@ -26,8 +26,8 @@ namespace synod::bench {
 
 template <class Message>
 class fifo_network {
-    using entry_type = std::remove_const_t<
-        typename decltype(borrowed_entries(std::declval<const Message&>()))::element_type>;
+    using entry_type = std::remove_const_t<typename decltype(borrowed_entries(
+        std::declval<const Message&>()))::element_type>;
 
 public:
     /// The transport policy of a node.

@@ -104,7 +104,7 @@ raft::settings raft_settings{};
 
 struct rep_result {
     double ns = 0;
-    std::uint64_t allocations = 0;         ///< in the whole timed region
+    std::uint64_t allocations = 0;              ///< in the whole timed region
     std::uint64_t second_half_allocations = 0;  ///< in its second half: steady state
 };
 
@@ -142,7 +142,8 @@ struct raft_traits {
                                        storage::log_ref<static_log_type>>;
     using transport = std::conditional_t<T == transport_kind::fifo, raft_fifo_network::transport,
                                          raft_sync_network::transport>;
-    using timer = std::conditional_t<T == transport_kind::fifo, idle_timer, raft_sync_network::timer>;
+    using timer =
+        std::conditional_t<T == transport_kind::fifo, idle_timer, raft_sync_network::timer>;
     using random = xoshiro256;
     using state_machine = counter;
 };
@@ -268,14 +269,15 @@ rep_result paxos_once(unsigned n, unsigned b, std::uint64_t e, propose_mode mode
             }
         }();
         nodes.push_back(std::make_unique<replica_type>(id, config, s, typename traits::storage{},
-                                                       net.transport_for(id), timer,
-                                                       xoshiro256{i}, counter{}));
+                                                       net.transport_for(id), timer, xoshiro256{i},
+                                                       counter{}));
         if constexpr (T == transport_kind::sync) net.attach(id, *nodes.back());
     }
     replica_type& leader = *nodes.front();
     const auto pump = [&] {
         if constexpr (T == transport_kind::fifo) {
-            net.deliver_all([&](node_id to, const paxos_message& m) { nodes[to.value - 1]->on(m); });
+            net.deliver_all(
+                [&](node_id to, const paxos_message& m) { nodes[to.value - 1]->on(m); });
         } else {
             net.deliver_all();
         }
@@ -378,19 +380,28 @@ int main(int argc, char** argv) {
             } else if (k == "--reps") {
                 o.reps = static_cast<unsigned>(std::stoul(v));
             } else if (k == "--storage") {
-                if (std::string_view{v} == "memory") o.storage = storage_kind::memory;
-                else if (std::string_view{v} == "static") o.storage = storage_kind::fixed;
-                else return usage();
+                if (std::string_view{v} == "memory")
+                    o.storage = storage_kind::memory;
+                else if (std::string_view{v} == "static")
+                    o.storage = storage_kind::fixed;
+                else
+                    return usage();
             } else if (k == "--inflight") {
                 o.inflight = std::stoul(v);
             } else if (k == "--transport") {
-                if (std::string_view{v} == "fifo") o.transport = transport_kind::fifo;
-                else if (std::string_view{v} == "sync") o.transport = transport_kind::sync;
-                else return usage();
+                if (std::string_view{v} == "fifo")
+                    o.transport = transport_kind::fifo;
+                else if (std::string_view{v} == "sync")
+                    o.transport = transport_kind::sync;
+                else
+                    return usage();
             } else if (k == "--propose") {
-                if (std::string_view{v} == "each") o.propose = propose_mode::each;
-                else if (std::string_view{v} == "batch") o.propose = propose_mode::batch;
-                else return usage();
+                if (std::string_view{v} == "each")
+                    o.propose = propose_mode::each;
+                else if (std::string_view{v} == "batch")
+                    o.propose = propose_mode::batch;
+                else
+                    return usage();
             } else {
                 return usage();
             }
@@ -465,11 +476,12 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "\n");
             std::sort(ns.begin(), ns.end());
             const double per = ns[ns.size() / 2] / double(o.entries);
-            std::printf("peer=%s n=%u b=%u ns_per_entry=%.1f entries_per_s=%.0f rss_kb=%ld "
-                        "allocs_per_entry=%.4f steady_allocs=%llu\n",
-                        name.c_str(), n, b, per, 1e9 / per, peak_rss_kb(),
-                        double(allocs) / double(o.entries * o.reps),
-                        static_cast<unsigned long long>(steady_allocs));
+            std::printf(
+                "peer=%s n=%u b=%u ns_per_entry=%.1f entries_per_s=%.0f rss_kb=%ld "
+                "allocs_per_entry=%.4f steady_allocs=%llu\n",
+                name.c_str(), n, b, per, 1e9 / per, peak_rss_kb(),
+                double(allocs) / double(o.entries * o.reps),
+                static_cast<unsigned long long>(steady_allocs));
             std::fflush(stdout);
         }
     }

@@ -48,7 +48,8 @@ void BM_paxos_acceptor_prepare(benchmark::State& state) {
         ++round;
     }
     report_allocations(state, before);
-    if (sent != static_cast<std::uint64_t>(state.iterations())) state.SkipWithError("not every prepare was answered");
+    if (sent != static_cast<std::uint64_t>(state.iterations()))
+        state.SkipWithError("not every prepare was answered");
 }
 BENCHMARK(BM_paxos_acceptor_prepare);
 
@@ -61,7 +62,8 @@ void BM_paxos_acceptor_accept(benchmark::State& state) {
     const payload v{};
     const std::uint64_t before = bench::allocations();
     for (auto _ : state) {
-        a.on(sd_message{paxos::accept<payload>{node_id{1}, proposal<payload>{ballot{round, node_id{1}}, v}}});
+        a.on(sd_message{
+            paxos::accept<payload>{node_id{1}, proposal<payload>{ballot{round, node_id{1}}, v}}});
         ++round;
     }
     report_allocations(state, before);
@@ -132,8 +134,8 @@ void BM_multi_paxos_leader_round(benchmark::State& state) {
                                             counting_snapshot_machine{});
     (void)r->campaign();
     const ballot b = r->current_ballot();
-    r->on(mp_message{multi_paxos::promise<payload>{node_id{2}, b, log_index{1}, log_index{0},
-                                                   log_index{0}, {}}});
+    r->on(mp_message{multi_paxos::promise<payload>{
+        node_id{2}, b, log_index{1}, log_index{0}, log_index{0}, {}}});
     if (!r->is_leader()) {
         state.SkipWithError("replica did not become leader");
         return;

@@ -45,10 +45,10 @@ struct one_node {
     explicit one_node(std::uint32_t self) {
         configuration config;
         config.voters = node_set{1u, 2u, 3u};
-        node = std::make_unique<node_type>(node_id{self}, config, raft::settings{},
-                                           storage::log_ref<log_type>{*log},
-                                           bench::counting_transport{&sent}, bench::manual_timer{&clock},
-                                           xoshiro256{self}, bench::counting_state_machine{});
+        node = std::make_unique<node_type>(
+            node_id{self}, config, raft::settings{}, storage::log_ref<log_type>{*log},
+            bench::counting_transport{&sent}, bench::manual_timer{&clock}, xoshiro256{self},
+            bench::counting_state_machine{});
     }
     /// Node 1 leading term 1, as after an election.
     static std::unique_ptr<one_node> leader() {
@@ -82,7 +82,8 @@ void BM_raft_follower_append(benchmark::State& state) {
     const std::uint64_t before = bench::allocations();
     for (auto _ : state) {
         f.compact_if_needed(n);
-        for (std::size_t k = 0; k < n; ++k) batch[k] = entry_type{term_t{1}, last + (k + 1), entry_kind::normal, {}};
+        for (std::size_t k = 0; k < n; ++k)
+            batch[k] = entry_type{term_t{1}, last + (k + 1), entry_kind::normal, {}};
         f.node->on(message_type{raft::append_entries<payload>{
             term_t{1}, node_id{1}, last, last == log_index{0} ? term_t{0} : term_t{1}, last,
             std::span<const entry_type>{batch}}});
@@ -101,8 +102,8 @@ void BM_raft_follower_heartbeat(benchmark::State& state) {
     f.node->on(message_type{raft::append_entries<payload>{term_t{1}, node_id{1}, log_index{0},
                                                           term_t{0}, log_index{0},
                                                           std::span<const entry_type>{&first, 1}}});
-    const message_type hb{raft::append_entries<payload>{term_t{1}, node_id{1}, log_index{1},
-                                                        term_t{1}, log_index{1}, {}, true}};
+    const message_type hb{raft::append_entries<payload>{
+        term_t{1}, node_id{1}, log_index{1}, term_t{1}, log_index{1}, {}, true}};
     const std::uint64_t before = bench::allocations();
     for (auto _ : state) f.node->on(hb);
     report_allocations(state, before);
@@ -147,8 +148,8 @@ void BM_raft_leader_append_response(benchmark::State& state) {
             state.ResumeTiming();
         }
         acked = acked.next();
-        l->node->on(message_type{raft::append_response{term_t{1}, node_id{2}, true, acked, {}, {},
-                                                        acked, false}});
+        l->node->on(message_type{
+            raft::append_response{term_t{1}, node_id{2}, true, acked, {}, {}, acked, false}});
     }
     before += paused_allocs;
     report_allocations(state, before);
@@ -165,8 +166,8 @@ void BM_raft_leader_round(benchmark::State& state) {
     for (auto _ : state) {
         l->compact_if_needed(2);
         const log_index i = *l->node->propose(p);
-        l->node->on(message_type{
-            raft::append_response{term_t{1}, node_id{2}, true, i, {}, {}, i, false}});
+        l->node->on(
+            message_type{raft::append_response{term_t{1}, node_id{2}, true, i, {}, {}, i, false}});
     }
     report_allocations(state, before);
 }

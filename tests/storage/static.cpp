@@ -1,8 +1,9 @@
 // storage::static_log, the fixed-capacity Raft log (DESIGN 2, "fixed-capacity static arrays"):
 // it must behave as memory_log does on every operation the raft_log_storage concept names, wrap
 // around its ring, refuse what does not fit, and carry a Raft cluster.
-#include <boost/test/unit_test.hpp>
+#include "synod/storage/static.hpp"
 
+#include <boost/test/unit_test.hpp>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -10,7 +11,6 @@
 
 #include "raft/fixture.hpp"
 #include "synod/storage/memory.hpp"
-#include "synod/storage/static.hpp"
 
 using namespace synod;
 
@@ -49,8 +49,8 @@ void require_same(const small_log& s, const storage::memory_log<int>& m) {
     BOOST_TEST((s.hard_state() == m.hard_state()));
     BOOST_TEST(s.term_at(s.first_index().prev()) == m.term_at(m.first_index().prev()));
     if (m.first_index() <= m.last_index()) {
-        BOOST_TEST((read(s, m.first_index(), m.last_index()) ==
-                    read(m, m.first_index(), m.last_index())));
+        BOOST_TEST(
+            (read(s, m.first_index(), m.last_index()) == read(m, m.first_index(), m.last_index())));
         for (log_index i = m.first_index(); i <= m.last_index(); ++i)
             BOOST_TEST(s.term_at(i) == m.term_at(i));
     }

@@ -23,7 +23,9 @@ struct arena_log {
     explicit arena_log(std::size_t e) : bytes(new std::byte[e * payload_size]) {
         std::memset(bytes.get(), 0, e * payload_size);  // map the pages before timing
     }
-    void append(const std::byte* p) { std::memcpy(bytes.get() + last++ * payload_size, p, payload_size); }
+    void append(const std::byte* p) {
+        std::memcpy(bytes.get() + last++ * payload_size, p, payload_size);
+    }
     unsigned first() const { return std::to_integer<unsigned>(bytes[0]); }
 };
 
@@ -66,16 +68,23 @@ int main(int argc, char** argv) {
     std::string store = "arena";
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string k = argv[i], v = argv[i + 1];
-        if (k == "-n") n = static_cast<unsigned>(std::stoul(v));
-        else if (k == "-b") b = static_cast<unsigned>(std::stoul(v));
-        else if (k == "-e") e = static_cast<unsigned>(std::stoul(v));
-        else if (k == "-reps") reps = static_cast<unsigned>(std::stoul(v));
-        else if (k == "-store") store = v;
-        else return 2;
+        if (k == "-n")
+            n = static_cast<unsigned>(std::stoul(v));
+        else if (k == "-b")
+            b = static_cast<unsigned>(std::stoul(v));
+        else if (k == "-e")
+            e = static_cast<unsigned>(std::stoul(v));
+        else if (k == "-reps")
+            reps = static_cast<unsigned>(std::stoul(v));
+        else if (k == "-store")
+            store = v;
+        else
+            return 2;
     }
     unsigned sink = 0;
     const auto once = [&] {
-        return store == "vector" ? run_once<vector_log>(n, b, e, sink) : run_once<arena_log>(n, b, e, sink);
+        return store == "vector" ? run_once<vector_log>(n, b, e, sink)
+                                 : run_once<arena_log>(n, b, e, sink);
     };
     std::fprintf(stderr, "warm-up rep: %.2f ns/entry\nall reps (ns/entry):", once() / e);
     std::vector<double> t;
@@ -86,5 +95,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, " (sink %u)\n", sink);
     std::sort(t.begin(), t.end());
     const double ns = t[t.size() / 2] / e;
-    std::printf("peer=physical-%s n=%u b=%u ns_per_entry=%.2f entries_per_s=%.0f\n", store.c_str(), n, b, ns, 1e9 / ns);
+    std::printf("peer=physical-%s n=%u b=%u ns_per_entry=%.2f entries_per_s=%.0f\n", store.c_str(),
+                n, b, ns, 1e9 / ns);
 }

@@ -341,7 +341,8 @@ public:
         }
         if (ps.empty()) return storage_.last_index();
         if constexpr (bounded_log_storage<storage_type>) {
-            if (!storage_.can_append(storage_.last_index().next(), ps.size())) return errc::log_full;
+            if (!storage_.can_append(storage_.last_index().next(), ps.size()))
+                return errc::log_full;
         }
         std::size_t bytes = 0;
         for (const payload_type& p : ps) bytes += bytes_of(p);
