@@ -201,6 +201,7 @@ public:
         note_leader_contact();
         election_deadline_ = timer_.now() + randomized_timeout_;
         arm_timer();
+        if constexpr (features.read_index) serve_reads();  // expires reads whose answer was lost
 
         if (!entries_well_formed(m)) return;  // bad input: drop; the leader will retry
         if (m.prev_index < commit_) {
@@ -459,6 +460,8 @@ public:
         r.kind = read_kind::read_index;
         r.confirmed = true;  // the leader confirms; we wait for its index
         r.leader = leader_;
+        // A lost request or answer must not leave the read waiting for ever.
+        r.deadline = timer_.now() + settings_.election_timeout_ticks;
         send(leader_, read_index_request{term_, self_, context});
         return {};
     }
@@ -900,6 +903,7 @@ private:
         node_id requester{};      ///< self, or the follower that asked
         node_id leader{};         ///< for a follower's own read: the leader it asked
         read_kind kind = read_kind::read_index;
+        time_point deadline = time_never;  ///< a follower's own read fails after this
         bool confirmed = false;
         bool index_known = false;
         bool failed = false;
@@ -1001,6 +1005,7 @@ private:
                     r.index = commit_;
                     r.index_known = true;
                 }
+                if (!r.index_known && r.deadline <= timer_.now()) r.failed = true;
                 const bool done = r.failed || (r.confirmed && r.index_known && r.index <= applied_);
                 if (!done) {
                     if (kept != i) reads_.pending[kept] = r;

@@ -92,4 +92,53 @@ BOOST_AUTO_TEST_CASE(a_planted_figure_8_commit_is_caught) {
     }
 }
 
+constexpr synod::raft::features with_reads{
+    .pre_vote = true, .check_quorum = true, .read_index = true, .lease_read = true};
+using raft_reads = sim::raft_protocol<with_reads>;
+
+sim::options reads_profile(const char* name, std::uint64_t seed, sim::options::reads path,
+                           std::size_t nodes = 5) {
+    sim::options o = profile(name, seed, nodes);
+    o.read_path = path;
+    o.spread_reads = true;
+    return o;
+}
+
+BOOST_AUTO_TEST_CASE(reads_by_read_index_and_by_lease_are_linearizable_under_faults) {
+    for (const char* name : {"default", "brutal"}) {
+        for (auto path : {sim::options::reads::read_index, sim::options::reads::lease}) {
+            for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+                const sim::result r = run<raft_reads>(reads_profile(name, seed, path));
+                BOOST_TEST(r.ok, name << " seed " << seed << ": " << r.failure << "\n" << r.last_events);
+            }
+        }
+    }
+}
+
+// Long election timeouts and clocks 25-30% off: a lease without the drift bound outlives the
+// followers' stickiness, a new leader commits, and the old one serves a stale read.
+sim::options clocks_profile(std::uint64_t seed, bool planted_bug) {
+    sim::options o = reads_profile("clocks", seed, sim::options::reads::lease, 3);
+    o.election_timeout = 1000;
+    o.heartbeat = 100;
+    o.client_timeout = 100;
+    o.faults.fault_ticks = 200'000;
+    o.ops = 300;
+    o.lease_without_drift_bound = planted_bug;
+    return o;
+}
+
+BOOST_AUTO_TEST_CASE(a_planted_lease_without_the_drift_bound_is_caught) {
+    std::uint64_t caught = 0;
+    sim::result r;
+    for (std::uint64_t seed = 1; seed <= 300 && !caught; ++seed) {
+        r = run<raft_reads>(clocks_profile(seed, true));
+        if (!r.ok) caught = seed;
+    }
+    BOOST_TEST_MESSAGE("lease without drift bound caught at seed " << caught << ": " << r.failure);
+    BOOST_TEST(caught != 0u);
+    for (std::uint64_t seed = 1; seed <= caught; ++seed)
+        BOOST_TEST(run<raft_reads>(clocks_profile(seed, false)).ok, "seed " << seed);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -46,7 +46,7 @@ struct fault_profile {
     range skew_ppm;             ///< clock-rate skew, +/- this much
     std::uint64_t fault_ticks = 20'000;  ///< how long faults last; then the cluster heals
 
-    /// The named profiles: none, default, lossy, partitions, crashes, brutal.
+    /// The named profiles: none, default, lossy, partitions, crashes, clocks, brutal.
     static bool named(std::string_view name, fault_profile& out) noexcept {
         fault_profile p;
         if (name == "none") {
@@ -81,6 +81,16 @@ struct fault_profile {
             p.torn_ppm = {200'000, 1'000'000};
             p.fsync_ticks = {0, 40};
             p.pause_ppm = {0, 500};
+        } else if (name == "clocks") {
+            // Clocks far apart (the lease bound is derived from this skew) and leaders cut
+            // off often: what lease reads must survive.
+            // Clocks at the edge of the drift bound, and leaders cut off often: what lease
+            // reads must survive.
+            p.skew_ppm = {250'000, 300'000};
+            p.partition_ppm = {500, 1'500};
+            p.partition_ticks = {100, 3'000};
+            p.pause_ppm = {0, 300};
+            p.loss_ppm = {0, 20'000};
         } else if (name == "brutal") {
             p.loss_ppm = {50'000, 200'000};
             p.duplicate_ppm = {20'000, 80'000};

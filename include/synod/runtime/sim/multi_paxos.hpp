@@ -141,6 +141,13 @@ struct multi_paxos_protocol {
     static void rebind(message_type& m, std::span<const borrowed_type> es) {
         multi_paxos::rebind_entries(m, es);
     }
+    static synod::result<void> propose(node_type& n, const std::string& command) {
+        const auto r = n.propose(command);
+        if (!r) return r.error();
+        return {};
+    }
+    /// Multi-Paxos serves every read through the log.
+    static synod::result<void> read(node_type&, std::uint64_t, bool) { return errc::unavailable; }
     static bool is_leader(const node_type& n) noexcept { return n.is_leader(); }
     static node_id leader_hint(const node_type& n) noexcept { return n.leader(); }
     static std::uint64_t term_of(const node_type& n) noexcept { return n.current_ballot().round; }

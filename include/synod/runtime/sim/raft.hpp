@@ -90,6 +90,7 @@ struct raft_protocol {
         settings.election_timeout_ticks = w.opts().election_timeout;
         settings.heartbeat_interval_ticks = w.opts().heartbeat;
         if (w.opts().entries_per_message) settings.entries_per_message_max = w.opts().entries_per_message;
+        settings.clock_drift_bound_ppm = w.clock_drift_bound_ppm();
         s.w = &w;
         s.self = id;
         return std::make_unique<node_type>(id, w.config(), settings, std::move(s),
@@ -162,6 +163,23 @@ struct raft_protocol {
     }
     static void rebind(message_type& m, std::span<const entry_type> es) {
         raft::rebind_entries(m, es);
+    }
+    static synod::result<void> propose(node_type& n, const std::string& command) {
+        const auto r = n.propose(command);
+        if (!r) return r.error();
+        return {};
+    }
+    /// Starts a read for a client: under the lease if asked and held, else by ReadIndex.
+    static synod::result<void> read(node_type& n, std::uint64_t context, bool lease) {
+        if constexpr (Features.lease_read) {
+            if (lease && n.lease_read(context)) return {};
+        }
+        if constexpr (Features.read_index) {
+            return n.read_index(context);
+        } else {
+            (void)n, (void)context, (void)lease;
+            return errc::unavailable;
+        }
     }
     static bool is_leader(const node_type& n) noexcept { return n.is_leader(); }
     static node_id leader_hint(const node_type& n) noexcept { return n.leader(); }

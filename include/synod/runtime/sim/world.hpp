@@ -70,6 +70,15 @@ struct options {
     ticks heartbeat = 20;
     ticks client_timeout = 500;         ///< a client retries elsewhere after this
     std::size_t entries_per_message = 0;  ///< protocol batching limit; 0: the protocol's default
+    /// How clients' gets are served: through the log, by ReadIndex, or under the leader's lease
+    /// (falling back to ReadIndex when the lease is not held). The last two need a protocol
+    /// built with reads.
+    enum class reads { log, read_index, lease } read_path = reads::log;
+    /// Lease reads rest on a bound of how much faster one clock runs than another; the
+    /// simulator derives it from the fault profile's skew. Tests set this to plant the bug of
+    /// a lease without it.
+    bool lease_without_drift_bound = false;
+    bool spread_reads = false;  ///< a client sends each get to a random node first
     ticks liveness_bound = 30'000;      ///< after faults stop, all must finish within this
     bool check_linearizability = true;
     std::FILE* trace = nullptr;         ///< one JSON object a line, if set
@@ -113,7 +122,8 @@ struct timer {
     void arm(time_point deadline) { w->arm(self, deadline); }
 };
 
-/// The replicated key-value store, reporting every applied entry to the world.
+/// The replicated key-value store, reporting every applied entry to the world, and serving
+/// reads the node says may be served.
 template <class Protocol>
 struct kv_machine {
     world<Protocol>* w;
@@ -122,6 +132,10 @@ struct kv_machine {
     void apply(const entry<std::string>& e) {
         store.apply(e);
         w->applied(self, e, store);
+    }
+    template <class Ready>
+    void on_read(const Ready& r) {
+        w->read_ready(r.context, r.ok, store);
     }
 };
 
@@ -259,11 +273,35 @@ public:
             reply(client - 1, seq, reply_kind::done, *out, no_node);
     }
 
+    /// A read started for a client can be served from `store` now (or failed).
+    void read_ready(std::uint64_t context, bool ok, const check::kv_store& store) {
+        const std::size_t c = context >> 32;
+        if (c >= clients_.size()) return;
+        client_state& cl = clients_[c];
+        if (!cl.waiting || (cl.seq & 0xffffffffULL) != (context & 0xffffffffULL)) return;
+        if (!ok) {
+            reply(c, cl.seq, reply_kind::retry, {}, no_node);
+            return;
+        }
+        const check::kv_key key = history_[cl.op].input.key;
+        const std::string* v = store.find(key);
+        reply(c, cl.seq, reply_kind::done, v ? check::kv_output::read(*v) : check::kv_output::absent(),
+              no_node);
+    }
+
     check::cluster_observer& observer() noexcept { return observer_; }
     void report(std::optional<check::violation> v) {
         if (v && !failed()) fail(std::string{to_string(v->broken)} + ": " + v->description);
     }
     const options& opts() const noexcept { return options_; }
+    /// The clock drift bound that covers this run's skew: two clocks at -s and +s differ in
+    /// rate by 2s / (1 - s); at least 10%.
+    std::uint32_t clock_drift_bound_ppm() const noexcept {
+        if (options_.lease_without_drift_bound) return 0;
+        const std::uint64_t s = options_.faults.skew_ppm.hi;
+        const std::uint64_t bound = 2 * s * 1'000'000 / (1'000'000 - s) + 1'000;
+        return static_cast<std::uint32_t>(std::max<std::uint64_t>(bound, 100'000));
+    }
     const configuration& config() const noexcept { return config_; }
     std::uint64_t seed_for(node_id n) const noexcept {
         return options_.seed * 0x9e3779b97f4a7c15ULL + n.value * 1000003ULL +
@@ -588,6 +626,8 @@ private:
 
     void issue(std::size_t c, check::kv_input in) {
         client_state& cl = clients_[c];
+        if (options_.spread_reads && in.kind == check::op_kind::get)
+            cl.target = static_cast<std::uint32_t>(uniform(random_, 1, options_.nodes));
         cl.op = history_.invoke(check::client_id{static_cast<std::uint32_t>(c + 1)}, in, now_);
         ++cl.seq;
         cl.waiting = true;
@@ -615,7 +655,11 @@ private:
         if (!up(e.node)) return;  // lost: the client times out
         if (deferred(e)) return;
         node_type& n = *nodes_[e.node].node;
-        const auto r = n.propose(cl.encoded);
+        const bool is_get = history_[cl.op].input.kind == check::op_kind::get;
+        const auto r = (is_get && options_.read_path != options::reads::log)
+                           ? Protocol::read(n, (std::uint64_t{c} << 32) | (cl.seq & 0xffffffffULL),
+                                            options_.read_path == options::reads::lease)
+                           : Protocol::propose(n, cl.encoded);
         if (!r) {
             if (r.error() == errc::not_leader) {
                 reply(c, cl.seq, reply_kind::redirect, {}, Protocol::leader_hint(n));
