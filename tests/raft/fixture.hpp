@@ -20,7 +20,9 @@
 namespace synod::raft {
 inline std::ostream& operator<<(std::ostream& os, role r) { return os << to_string(r); }
 inline std::ostream& operator<<(std::ostream& os, progress_state s) {
-    return os << (s == progress_state::probe ? "probe" : "replicate");
+    return os << (s == progress_state::probe       ? "probe"
+                  : s == progress_state::replicate ? "replicate"
+                                                   : "snapshot");
 }
 }  // namespace synod::raft
 
@@ -48,8 +50,38 @@ struct manual_timer {
 struct recording_state_machine {
     std::vector<raft_entry> applied;
     std::vector<std::pair<raft::read_ready, std::size_t>> reads;
+    std::size_t restores = 0;
     void apply(const raft_entry& e) { applied.push_back(e); }
     void on_read(const raft::read_ready& r) { reads.push_back({r, applied.size()}); }
+
+    /// The applied entries serialized (kind, payload length, payload), so that a snapshot
+    /// restores exactly what was applied.
+    std::vector<std::byte> snapshot() const {
+        std::vector<std::byte> out;
+        for (const raft_entry& e : applied) {
+            out.push_back(static_cast<std::byte>(e.kind));
+            const auto n = static_cast<std::uint32_t>(e.payload.size());
+            for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::byte>(n >> (8 * i)));
+            for (char c : e.payload) out.push_back(static_cast<std::byte>(c));
+        }
+        return out;
+    }
+    void restore(std::span<const std::byte> bytes) {
+        applied.clear();
+        ++restores;
+        std::size_t at = 0;
+        while (at + 5 <= bytes.size()) {
+            raft_entry e{};
+            e.kind = static_cast<entry_kind>(bytes[at]);
+            std::uint32_t n = 0;
+            for (int i = 0; i < 4; ++i) n |= std::to_integer<std::uint32_t>(bytes[at + 1 + i]) << (8 * i);
+            at += 5;
+            for (std::uint32_t k = 0; k < n; ++k) e.payload.push_back(static_cast<char>(bytes[at + k]));
+            at += n;
+            e.index = log_index{applied.size() + 1};
+            applied.push_back(std::move(e));
+        }
+    }
 };
 
 template <raft::features F, class Storage>

@@ -7,6 +7,7 @@
 /// leader's log: a runtime that keeps a message past transport::send() copies them (see
 /// synod::borrowing_message).
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <variant>
@@ -93,10 +94,46 @@ struct read_index_response {
     bool ok = false;
 };
 
+/// InstallSnapshot (Raft 7): one chunk of the leader's snapshot, for a follower that needs
+/// entries the leader compacted away. Chunks are streamed with flow control; a follower that
+/// misses one answers with the offset it expects and the leader resumes there.
+struct install_snapshot {
+    term_t term;
+    node_id from;
+    log_index last_index;  ///< the snapshot replaces the log through this index
+    term_t last_term;
+    std::uint64_t offset = 0;       ///< where `data` starts in the snapshot
+    std::uint64_t total_bytes = 0;  ///< the snapshot's size
+    std::span<const std::byte> data;  ///< borrowed from the leader's storage
+};
+
+/// The answer to install_snapshot: how many bytes of the snapshot the follower holds
+/// contiguously, and whether it installed it (then it matches the leader through last_index).
+struct snapshot_response {
+    term_t term;
+    node_id from;
+    log_index last_index;
+    std::uint64_t received = 0;
+    bool installed = false;
+};
+
 /// Every Raft message.
 template <class Payload>
 using message = std::variant<vote_request, vote_response, append_entries<Payload>, append_response,
-                             timeout_now, read_index_request, read_index_response>;
+                             timeout_now, read_index_request, read_index_response,
+                             install_snapshot, snapshot_response>;
+
+/// The snapshot bytes a message borrows (empty for messages that borrow none).
+template <class Payload>
+std::span<const std::byte> borrowed_bytes(const message<Payload>& m) noexcept {
+    if (const auto* x = std::get_if<install_snapshot>(&m)) return x->data;
+    return {};
+}
+/// Points the message's borrowed bytes at another copy of the same bytes.
+template <class Payload>
+void rebind_bytes(message<Payload>& m, std::span<const std::byte> bytes) noexcept {
+    if (auto* x = std::get_if<install_snapshot>(&m)) x->data = bytes;
+}
 
 /// The sender of any message.
 template <class Payload>

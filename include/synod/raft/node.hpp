@@ -71,6 +71,10 @@ public:
     static constexpr std::size_t inflight_capacity = detail::inflight_capacity<Traits>();
     static constexpr std::size_t batch_capacity = detail::batch_capacity<Traits>();
     using progress_type = progress<inflight_capacity>;
+    /// Log compaction and InstallSnapshot are compiled in when both the storage and the state
+    /// machine support snapshots.
+    static constexpr bool snapshots =
+        raft_snapshot_storage<storage_type> && snapshot_state_machine<state_machine_type>;
 
     static_assert(payload<payload_type>,
                   "raft::node<Traits>: Traits::payload must be default-constructible, copyable "
@@ -114,6 +118,13 @@ public:
         vote_ = hs.vote;
         commit_ = std::min(hs.commit, storage_.last_index());
         applied_ = std::max(s.applied, storage_.first_index().prev());
+        if constexpr (snapshots) {
+            // Restart from a snapshot plus the log after it.
+            if (s.applied < storage_.snapshot_index()) {
+                state_machine_.restore(storage_.snapshot_data());
+                applied_ = storage_.snapshot_index();
+            }
+        }
         SYNOD_ASSERT(applied_ <= storage_.last_index());
         durable_index_ = storage_.last_index();  // all a restarted node holds was durable
         last_write_ = storage_.durable();
@@ -263,7 +274,9 @@ public:
             return;
         }
         if (storage_.last_index() < m.index) return;  // impossible for our log: bad input
-        const bool was_probe = pr->state == progress_state::probe;
+        const bool was_probe = pr->state == progress_state::probe ||
+                               (pr->state == progress_state::snapshot && pr->stream.index <= m.index);
+        if (pr->state == progress_state::snapshot && !was_probe) return;  // still streaming
         const bool updated = pr->on_success(m.index);
         if (was_probe) {
             pr->become_replicate();
@@ -281,6 +294,82 @@ public:
         if constexpr (features.leader_transfer) {
             if (transfer_.target == m.from && pr->match == storage_.last_index())
                 send_timeout_now(m.from);
+        }
+    }
+
+    /// InstallSnapshot (Raft 7): one chunk of the leader's snapshot.
+    void on(const install_snapshot& m) {
+        if constexpr (snapshots) {
+            if (m.term < term_) {
+                send(m.from, snapshot_response{term_, self_, m.last_index, 0, false});
+                return;
+            }
+            if (term_ < m.term || role_ != role::follower || leader_ != m.from)
+                step_down(m.term, m.from);
+            note_leader_contact();
+            election_deadline_ = timer_.now() + randomized_timeout_;
+            arm_timer();
+            if (m.last_index <= commit_) {
+                // Everything it covers is committed here already, so it matches.
+                send(m.from, snapshot_response{term_, self_, m.last_index, m.total_bytes, true});
+                return;
+            }
+            const std::uint64_t received =
+                storage_.stage_snapshot_chunk(m.last_index, m.last_term, m.offset, m.data);
+            if (received < m.total_bytes || m.offset + m.data.size() < m.total_bytes) {
+                send(m.from, snapshot_response{term_, self_, m.last_index, received, false});
+                return;
+            }
+            // The storage saves the snapshot and drops the log behind it in one durable write;
+            // the acknowledgement waits for it (send() gates on every write).
+            const write_id w = storage_.save_staged_snapshot();
+            last_write_ = w;
+            if (w <= storage_.durable()) {
+                pending_log_writes_.clear();
+                durable_index_ = storage_.last_index();
+            } else {
+                durable_index_ = std::min(durable_index_, m.last_index.prev());
+                if (pending_log_writes_.full()) pending_log_writes_.pop_back();
+                pending_log_writes_.push_back({w, storage_.last_index()});
+            }
+            state_machine_.restore(storage_.snapshot_data());
+            applied_ = m.last_index;
+            commit_ = std::max(commit_, m.last_index);
+            send(m.from, snapshot_response{term_, self_, m.last_index, received, true});
+            apply_committed();
+        } else {
+            (void)m;  // snapshots are not compiled in: never sent to us by a peer of this type
+        }
+    }
+
+    /// The answer to InstallSnapshot.
+    void on(const snapshot_response& m) {
+        if (term_ < m.term) {
+            step_down(m.term, no_node);
+            return;
+        }
+        if constexpr (snapshots) {
+            if (m.term < term_ || role_ != role::leader) return;
+            progress_type* pr = leader_state_.find(m.from);
+            if (!pr) return;
+            pr->active = true;
+            if (m.installed) {
+                if (storage_.last_index() < m.last_index) return;  // not our snapshot: bad input
+                if (pr->on_success(m.last_index) || pr->state != progress_state::replicate)
+                    pr->become_replicate();
+                if (maybe_commit()) broadcast_commit();
+                while (send_append(*pr)) {
+                }
+                notify_commit(*pr);
+                return;
+            }
+            if (pr->state != progress_state::snapshot || !(pr->stream.index == m.last_index)) return;
+            snapshot_stream& st = pr->stream;
+            st.progress = true;
+            // No advance while more was sent: a chunk was lost; resume where the follower is.
+            if (m.received <= st.received && m.received < st.sent) st.sent = m.received;
+            st.received = std::max(st.received, m.received);
+            send_snapshot_chunks(*pr);
         }
     }
 
@@ -436,6 +525,18 @@ public:
             send_append(*pr);
         }
         return {};
+    }
+
+    /// Compacts the log (Raft 7): the state machine's snapshot at the applied index replaces
+    /// every entry up to it, durably, in the storage. Followers that need compacted entries
+    /// are sent the snapshot.
+    void compact()
+        requires(snapshots)
+    {
+        if (applied_ <= storage_.snapshot_index()) return;
+        const auto snap = state_machine_.snapshot();
+        last_write_ = storage_.save_snapshot(applied_, storage_.term_at(applied_),
+                                             std::as_bytes(std::span{snap}));
     }
 
     /// Starts a linearizable read identified by `context` (ReadIndex, thesis 6.4). On the
@@ -660,6 +761,20 @@ private:
     /// Sends `pr` the next AppendEntries its flow-control state allows; true if one was sent
     /// that carried entries and more may follow (replicate state).
     bool send_append(progress_type& pr) {
+        if constexpr (snapshots) {
+            if (pr.state == progress_state::snapshot) {
+                send_snapshot_chunks(pr);
+                return false;
+            }
+            if (pr.next < storage_.first_index()) {
+                // The entries it needs are compacted: stream the snapshot instead (Raft 7).
+                pr.state = progress_state::snapshot;
+                pr.inflight.clear();
+                pr.stream = snapshot_stream{storage_.snapshot_index(), 0, 0, false};
+                send_snapshot_chunks(pr);
+                return false;
+            }
+        }
         const log_index last = storage_.last_index();
         if (pr.state == progress_state::probe) {
             if (pr.probe_sent) return false;
@@ -700,10 +815,37 @@ private:
     /// its answer says nothing about lost messages, since others may be in flight).
     void send_heartbeat(progress_type& pr, bool heartbeat) {
         const log_index commit = std::min(commit_, pr.match);
-        transmit(pr.id, append_entries<payload_type>{term_, self_, pr.match,
-                                                     storage_.term_at(pr.match), commit, {},
-                                                     heartbeat, read_round()});
+        // A match point we compacted has no term to send: (0, 0) always matches, and the
+        // follower's commit index covers the rest.
+        const bool compacted = pr.match < storage_.first_index().prev();
+        const log_index prev = compacted ? log_index{0} : pr.match;
+        transmit(pr.id, append_entries<payload_type>{term_, self_, prev,
+                                                     compacted ? term_t{0} : storage_.term_at(prev),
+                                                     commit, {}, heartbeat, read_round()});
         pr.commit_sent = std::max(pr.commit_sent, commit);
+    }
+
+    /// Streams snapshot chunks to `pr` up to the window of snapshot_chunks_inflight chunks.
+    void send_snapshot_chunks(progress_type& pr) {
+        if constexpr (snapshots) {
+            snapshot_stream& st = pr.stream;
+            if (!(st.index == storage_.snapshot_index()))  // compacted again: send the newer one
+                st = snapshot_stream{storage_.snapshot_index(), 0, 0, st.progress};
+            const std::span<const std::byte> data = storage_.snapshot_data();
+            const std::uint64_t total = data.size();
+            const std::uint64_t chunk = std::max<std::size_t>(1, settings_.snapshot_chunk_bytes);
+            const std::uint64_t window = chunk * std::max<std::size_t>(1, settings_.snapshot_chunks_inflight);
+            bool first = true;
+            while ((st.sent < total || (total == 0 && first)) && st.sent - st.received < window) {
+                const std::uint64_t n = std::min(chunk, total - st.sent);
+                transmit(pr.id, install_snapshot{term_, self_, st.index,
+                                                 storage_.snapshot_term(), st.sent, total,
+                                                 data.subspan(st.sent, n)});
+                st.sent += n;
+                first = false;
+                if (total == 0) break;
+            }
+        }
     }
 
     /// Tells `pr` a commit index it can use and has not heard yet.
@@ -717,6 +859,14 @@ private:
     void broadcast_heartbeat() {
         if constexpr (features.read_index) next_read_round();
         for (progress_type& pr : leader_state_) {
+            if constexpr (snapshots) {
+                if (pr.state == progress_state::snapshot) {
+                    // No answer for a whole interval: resume from what the follower holds.
+                    if (!pr.stream.progress) pr.stream.sent = pr.stream.received;
+                    pr.stream.progress = false;
+                    send_snapshot_chunks(pr);
+                }
+            }
             if (pr.state == progress_state::probe) pr.probe_sent = false;
             send_heartbeat(pr, true);
         }
@@ -836,7 +986,8 @@ private:
     /// The leader's AppendEntries borrow its log, so they cannot wait: they leave at once
     /// (Raft lets the leader write its log in parallel with replication; its term is durable
     /// since it won the election).
-    void transmit(node_id to, const append_entries<payload_type>& m) {
+    template <class M>
+    void transmit(node_id to, const M& m) {
         outbox_.send(to, message_type{m});
     }
 

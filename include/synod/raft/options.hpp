@@ -70,6 +70,9 @@ struct settings {
     /// parts per million. The lease lasts election_timeout * (1 - bound) - 1 ticks after the
     /// heartbeat round a quorum acknowledged. 0 is only for tests of what happens without it.
     std::uint32_t clock_drift_bound_ppm = 100'000;
+    /// InstallSnapshot streaming: bytes per chunk, and chunks in flight to one follower.
+    std::size_t snapshot_chunk_bytes = 64 * 1024;
+    std::size_t snapshot_chunks_inflight = 4;
 };
 
 /// Compile-time capacities; override any by naming it in the traits.

@@ -58,6 +58,15 @@ private:
 enum class progress_state : std::uint8_t {
     probe,      ///< the match point is unknown: one AppendEntries per heartbeat until one succeeds
     replicate,  ///< the follower is in sync: AppendEntries pipelined up to the window
+    snapshot,   ///< the follower needs compacted entries: the snapshot is being streamed
+};
+
+/// A snapshot being streamed to one follower: which one, and how far it was sent and received.
+struct snapshot_stream {
+    log_index index{};
+    std::uint64_t sent = 0;      ///< bytes sent so far
+    std::uint64_t received = 0;  ///< bytes the follower said it holds
+    bool progress = false;       ///< the follower acknowledged something since the last heartbeat
 };
 
 /// The leader's knowledge of one follower (Raft Figure 2's nextIndex and matchIndex, plus flow
@@ -72,6 +81,7 @@ struct progress {
     bool probe_sent = false;  ///< probe: a message is out, wait for its answer or a heartbeat
     bool active = false;      ///< heard from since the last check-quorum round
     inflight_window<InflightCapacity> inflight;
+    snapshot_stream stream;  ///< meaningful in the snapshot state only
 
     /// A success acknowledging `index`. Returns true if it told the leader something new.
     bool on_success(log_index index) noexcept {

@@ -38,13 +38,48 @@ public:
 
     write_id save_hard_state(const synod::hard_state& h) {
         current_.save_hard_state(h);
-        pending_.push_back(op{next_id(), true, h, {}});
+        op o{};
+        o.id = next_id();
+        o.hard = true;
+        o.hs = h;
+        pending_.push_back(std::move(o));
         return issued_;
     }
     write_id append(std::span<const entry_type> es) {
         current_.append(es);
-        pending_.push_back(op{next_id(), false, {}, std::vector<entry_type>(es.begin(), es.end())});
+        op o{};
+        o.id = next_id();
+        o.entries.assign(es.begin(), es.end());
+        pending_.push_back(std::move(o));
         return issued_;
+    }
+
+    log_index snapshot_index() const noexcept { return current_.snapshot_index(); }
+    term_t snapshot_term() const noexcept { return current_.snapshot_term(); }
+    std::span<const std::byte> snapshot_data() const noexcept { return current_.snapshot_data(); }
+    write_id save_snapshot(log_index i, term_t t, std::span<const std::byte> bytes) {
+        current_.save_snapshot(i, t, bytes);
+        op o{};
+        o.id = next_id();
+        o.snapshot = true;
+        o.index = i;
+        o.term = t;
+        o.data.assign(bytes.begin(), bytes.end());
+        pending_.push_back(std::move(o));
+        return issued_;
+    }
+    std::uint64_t stage_snapshot_chunk(log_index i, term_t t, std::uint64_t offset,
+                                       std::span<const std::byte> bytes) {
+        // Staging is not durable state: it lives outside the durable image and a crash loses it.
+        return current_.stage_snapshot_chunk(i, t, offset, bytes);
+    }
+    write_id save_staged_snapshot() {
+        const log_index i = current_.staged_snapshot_index();
+        const term_t t = current_.staged_snapshot_term();
+        std::vector<std::byte> bytes(current_.staged_snapshot_data().begin(),
+                                     current_.staged_snapshot_data().end());
+        current_.clear_staged_snapshot();
+        return save_snapshot(i, t, bytes);
     }
 
     /// The id of the last write issued (durable or not).
@@ -53,7 +88,9 @@ public:
     void complete_through(write_id w) {
         while (!pending_.empty() && pending_.front().id <= w) {
             op& o = pending_.front();
-            if (o.hard) {
+            if (o.snapshot) {
+                durable_.save_snapshot(o.index, o.term, o.data);
+            } else if (o.hard) {
                 durable_.save_hard_state(o.hs);
             } else {
                 durable_.append(o.entries);
@@ -66,7 +103,8 @@ public:
     /// A torn write: the first `entries` entries of the oldest pending append reach the disk
     /// (as a partly written log tail would), then the node crashes. Anything after is lost.
     void crash_torn(std::size_t entries) {
-        if (!pending_.empty() && !pending_.front().hard && entries > 0) {
+        if (!pending_.empty() && !pending_.front().hard && !pending_.front().snapshot &&
+            entries > 0) {
             op& o = pending_.front();
             const std::size_t keep = std::min(entries, o.entries.size());
             durable_.append(std::span<const entry_type>{o.entries.data(), keep});
@@ -83,10 +121,14 @@ public:
 private:
     write_id next_id() noexcept { return ++issued_; }
     struct op {
-        write_id id;
-        bool hard;
-        synod::hard_state hs;
+        write_id id{};
+        bool hard = false;
+        synod::hard_state hs{};
         std::vector<entry_type> entries;
+        bool snapshot = false;
+        log_index index{};
+        term_t term{};
+        std::vector<std::byte> data;
     };
     memory_log<Payload> current_;
     memory_log<Payload> durable_;

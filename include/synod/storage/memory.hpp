@@ -6,6 +6,7 @@
 /// For tests, simulations, benchmarks, and nodes whose durability comes from replication alone.
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -62,6 +63,50 @@ public:
         return ++last_write_;
     }
 
+    // ---- snapshots (raft_snapshot_storage) ---------------------------------------------------
+
+    log_index snapshot_index() const noexcept { return snapshot_index_; }
+    term_t snapshot_term() const noexcept { return snapshot_term_; }
+    std::span<const std::byte> snapshot_data() const noexcept { return snapshot_; }
+
+    write_id save_snapshot(log_index i, term_t t, std::span<const std::byte> bytes) {
+        SYNOD_ASSERT(snapshot_index_ < i);
+        snapshot_.assign(bytes.begin(), bytes.end());
+        snapshot_index_ = i;
+        snapshot_term_ = t;
+        if (base_ < i && i <= last_index() && term_at(i) == t) {
+            compact_through(i, t);  // the log goes on after the snapshot
+        } else {
+            log_.clear();  // the snapshot replaces a log that does not match it
+            base_ = i;
+            base_term_ = t;
+        }
+        return ++last_write_;
+    }
+    std::uint64_t stage_snapshot_chunk(log_index i, term_t t, std::uint64_t offset,
+                                       std::span<const std::byte> bytes) {
+        if (!(staged_index_ == i && staged_term_ == t)) {
+            staged_.clear();
+            staged_index_ = i;
+            staged_term_ = t;
+        }
+        if (offset == staged_.size()) staged_.insert(staged_.end(), bytes.begin(), bytes.end());
+        return staged_.size();
+    }
+    log_index staged_snapshot_index() const noexcept { return staged_index_; }
+    term_t staged_snapshot_term() const noexcept { return staged_term_; }
+    std::span<const std::byte> staged_snapshot_data() const noexcept { return staged_; }
+    void clear_staged_snapshot() noexcept {
+        staged_.clear();
+        staged_index_ = log_index{};
+    }
+    write_id save_staged_snapshot() {
+        const write_id w = save_snapshot(staged_index_, staged_term_, staged_);
+        staged_.clear();
+        staged_index_ = log_index{};
+        return w;
+    }
+
     /// Drops entries up to and including `i` (they live on in a snapshot taken by the caller).
     void compact_through(log_index i, term_t t) {
         SYNOD_ASSERT(base_ <= i && i <= last_index());
@@ -79,6 +124,12 @@ private:
     log_index base_{0};
     term_t base_term_{0};
     write_id last_write_{0};
+    std::vector<std::byte> snapshot_;
+    log_index snapshot_index_{0};
+    term_t snapshot_term_{0};
+    std::vector<std::byte> staged_;
+    log_index staged_index_{0};
+    term_t staged_term_{0};
 };
 
 }  // namespace synod::storage

@@ -33,6 +33,16 @@ concept borrowing_message = requires(const M& cm, M& m) {
     rebind_entries(m, borrowed_entries(cm));
 };
 
+/// A message type whose values may also borrow bytes (Raft's InstallSnapshot chunks); a runtime
+/// that keeps such a message copies them, as for entries:
+///   borrowed_bytes(m)          -> span<const std::byte>
+///   rebind_bytes(m, span)      -> void
+template <class M>
+concept borrowing_bytes_message = requires(const M& cm, M& m, std::span<const std::byte> b) {
+    { borrowed_bytes(cm) } -> std::same_as<std::span<const std::byte>>;
+    rebind_bytes(m, b);
+};
+
 }  // namespace synod
 
 #endif

@@ -5,6 +5,9 @@
 /// The state machine policy: where committed entries go.
 
 #include <concepts>
+#include <cstddef>
+#include <ranges>
+#include <span>
 
 namespace synod {
 
@@ -26,6 +29,17 @@ struct check_state_machine {
                   "synod: the state machine policy needs `void apply(const entry<Payload>&)` "
                   "(core/concepts/state_machine.hpp; tests/support/archetypes.hpp has the smallest model)");
     static constexpr bool value = true;
+};
+
+/// Optional: a state machine that can be serialized and restored, for log compaction (Raft 7).
+///   cm.snapshot()      -> a contiguous range of bytes (std::vector<std::byte>, std::string, ...)
+///                         the state after every entry applied so far
+///   m.restore(bytes)   -> void   replaces the state with the one `bytes` serializes
+template <class M>
+concept snapshot_state_machine = requires(M& m, const M& cm, std::span<const std::byte> bytes) {
+    requires std::ranges::contiguous_range<decltype(cm.snapshot())>;
+    requires sizeof(std::ranges::range_value_t<decltype(cm.snapshot())>) == 1;
+    m.restore(bytes);
 };
 
 }  // namespace synod

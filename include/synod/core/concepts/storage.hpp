@@ -13,6 +13,8 @@
 /// durable or not; after a crash only durable writes remain.
 
 #include <concepts>
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
 
@@ -77,6 +79,32 @@ concept raft_log_storage =
         { cs.entries(i, i) } -> std::same_as<std::span<const entry<Payload>>>;
         { s.save_hard_state(h) } -> std::same_as<write_id>;
         { s.append(es) } -> std::same_as<write_id>;
+    };
+
+/// Optional: Raft storage that keeps a state-machine snapshot and compacts the log behind it
+/// (Raft 7). A node whose storage and state machine both support snapshots can compact its log
+/// and send InstallSnapshot to followers that need compacted entries.
+///   cs.snapshot_index()   -> log_index  the last index the snapshot covers (0 if none)
+///   cs.snapshot_term()    -> term_t     its term
+///   cs.snapshot_data()    -> span<const std::byte>  the state machine's serialized state
+///   s.save_snapshot(i, t, bytes) -> write_id   pre: i > snapshot_index(); stores the snapshot
+///                          and, in the same durable write, drops the log up to i (the whole log
+///                          if it does not hold index i with term t)
+///   s.stage_snapshot_chunk(i, t, offset, bytes) -> std::uint64_t  stages part of an incoming
+///                          snapshot (i, t); bytes at a wrong offset, or of another snapshot than
+///                          the one staged, restart or are ignored; returns how many bytes of
+///                          (i, t) are staged contiguously from offset 0
+///   s.save_staged_snapshot() -> write_id   save_snapshot() with the staged snapshot
+template <class S>
+concept raft_snapshot_storage =
+    requires(S& s, const S& cs, log_index i, term_t t, std::uint64_t offset,
+             std::span<const std::byte> bytes) {
+        { cs.snapshot_index() } -> std::same_as<log_index>;
+        { cs.snapshot_term() } -> std::same_as<term_t>;
+        { cs.snapshot_data() } -> std::same_as<std::span<const std::byte>>;
+        { s.save_snapshot(i, t, bytes) } -> std::same_as<write_id>;
+        { s.stage_snapshot_chunk(i, t, offset, bytes) } -> std::same_as<std::uint64_t>;
+        { s.save_staged_snapshot() } -> std::same_as<write_id>;
     };
 
 /// Instantiated by the roles that take this policy: fails with a message that says what is

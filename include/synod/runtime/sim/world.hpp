@@ -41,6 +41,7 @@
 #include "synod/check/invariants.hpp"
 #include "synod/check/kv.hpp"
 #include "synod/check/linearizability.hpp"
+#include "synod/core/concepts/message.hpp"
 #include "synod/core/concepts/storage.hpp"
 #include "synod/core/concepts/timer.hpp"
 #include "synod/core/configuration.hpp"
@@ -345,6 +346,7 @@ private:
         node_id from, to;
         message_type message;
         std::vector<borrowed_type> entries;
+        std::vector<std::byte> bytes;
         std::uint32_t refs = 0;
         bool cancelled = false;
     };
@@ -804,6 +806,11 @@ private:
         const auto borrowed = Protocol::borrowed(m);
         fl.entries.assign(borrowed.begin(), borrowed.end());
         Protocol::rebind(fl.message, std::span<const borrowed_type>{fl.entries});
+        if constexpr (borrowing_bytes_message<message_type>) {
+            const auto b = borrowed_bytes(m);
+            fl.bytes.assign(b.begin(), b.end());
+            rebind_bytes(fl.message, std::span<const std::byte>{fl.bytes});
+        }
         fl.refs = 0;
         fl.cancelled = false;
         return f;

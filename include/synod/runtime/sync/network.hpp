@@ -184,6 +184,10 @@ public:
                                std::span<const typename entries_type::value_type>(
                                    drained_entries_.back()));
             }
+            if constexpr (borrowing_bytes_message<Message>) {
+                drained_bytes_.emplace_back(s.bytes.begin(), s.bytes.end());
+                rebind_bytes(out.back().message, std::span<const std::byte>(drained_bytes_.back()));
+            }
             head_ = wrap(head_ + 1);
             --count_;
         }
@@ -230,9 +234,12 @@ private:
         void (*durable)(void*) = nullptr;
         time_point deadline = time_never;
     };
+    using bytes_type = std::conditional_t<borrowing_bytes_message<Message>,
+                                          std::vector<std::byte>, detail::entry_copy<int, false>::type>;
     struct slot {
         envelope<Message> env;
         [[no_unique_address]] entries_type entries;
+        [[no_unique_address]] bytes_type bytes;
     };
 
     endpoint& endpoint_of(node_id n) {
@@ -280,6 +287,11 @@ private:
             rebind_entries(s.env.message,
                            std::span<const typename entries_type::value_type>(s.entries));
         }
+        if constexpr (borrowing_bytes_message<Message>) {
+            const auto borrowed = borrowed_bytes(m);
+            s.bytes.assign(borrowed.begin(), borrowed.end());
+            rebind_bytes(s.env.message, std::span<const std::byte>(s.bytes));
+        }
         ++count_;
     }
 
@@ -299,6 +311,7 @@ private:
     std::vector<endpoint> endpoints_;
     std::vector<slot> slots_;
     std::vector<entries_type> drained_entries_;
+    std::vector<std::vector<std::byte>> drained_bytes_;
     slot current_{};
     std::size_t head_ = 0;
     std::size_t count_ = 0;
