@@ -27,6 +27,10 @@ namespace sim = synod::runtime::sim;
 
 namespace {
 
+// Raft with every option its checks cover; reads use them only with --reads index|lease.
+using raft_with_everything = sim::raft_protocol<synod::raft::features{
+    .pre_vote = true, .check_quorum = true, .read_index = true, .lease_read = true}>;
+
 struct arguments {
     std::string protocol = "raft";
     std::size_t nodes = 5;
@@ -39,6 +43,8 @@ struct arguments {
     bool verbose = false;
     bool demo = false;
     bool quiet = false;  ///< no progress output
+    std::size_t compact = 0;
+    sim::options::reads reads = sim::options::reads::log;
 };
 
 [[noreturn]] void usage_error(const std::string& why) {
@@ -46,7 +52,8 @@ struct arguments {
                  "synod-sim: %s\n"
                  "usage: synod-sim [--protocol raft|multipaxos] [--nodes N] [--seeds A..B | N]\n"
                  "                 [--faults none|default|lossy|partitions|crashes|brutal] [--ops K]\n"
-                 "                 [--jobs J] [--trace FILE] [--verbose] [--demo]\n",
+                 "                 [--jobs J] [--trace FILE] [--verbose] [--demo]\n"
+                 "                 [--compact N] [--reads log|index|lease]   (Raft)\n",
                  why.c_str());
     std::exit(2);
 }
@@ -98,6 +105,19 @@ arguments parse(int argc, char** argv) {
             a.jobs = std::max<std::uint64_t>(1, parse_number(value(), "--jobs"));
         } else if (arg == "--trace") {
             a.trace = value();
+        } else if (arg == "--compact") {
+            a.compact = parse_number(value(), "--compact");
+        } else if (arg == "--reads") {
+            const std::string_view v = value();
+            if (v == "log") {
+                a.reads = sim::options::reads::log;
+            } else if (v == "index") {
+                a.reads = sim::options::reads::read_index;
+            } else if (v == "lease") {
+                a.reads = sim::options::reads::lease;
+            } else {
+                usage_error("--reads: log, index or lease");
+            }
         } else if (arg == "--verbose") {
             a.verbose = true;
         } else if (arg == "--demo") {
@@ -119,6 +139,9 @@ sim::options options_for(const arguments& a, std::uint64_t seed) {
     o.nodes = a.nodes;
     o.ops = a.ops;
     sim::fault_profile::named(a.faults, o.faults);
+    o.compact_every = a.compact;
+    o.read_path = a.reads;
+    o.spread_reads = a.reads != sim::options::reads::log;
     return o;
 }
 
@@ -129,15 +152,19 @@ sim::result run_one(const sim::options& o) {
 }
 
 sim::result run_seed(const arguments& a, const sim::options& o) {
-    return a.protocol == "raft" ? run_one<sim::raft_protocol<>>(o)
+    return a.protocol == "raft" ? run_one<raft_with_everything>(o)
                                 : run_one<sim::multi_paxos_protocol>(o);
 }
 
 std::string replay_command(const arguments& a, std::uint64_t seed) {
     return "synod-sim --protocol " + a.protocol + " --nodes " + std::to_string(a.nodes) +
            " --seeds " + std::to_string(seed) + ".." + std::to_string(seed) + " --faults " +
-           a.faults + " --ops " + std::to_string(a.ops) + " --trace seed-" + std::to_string(seed) +
-           ".jsonl";
+           a.faults + " --ops " + std::to_string(a.ops) +
+           (a.compact ? " --compact " + std::to_string(a.compact) : std::string{}) +
+           (a.reads == sim::options::reads::read_index ? " --reads index"
+            : a.reads == sim::options::reads::lease    ? " --reads lease"
+                                                       : "") +
+           " --trace seed-" + std::to_string(seed) + ".jsonl";
 }
 
 struct totals {

@@ -196,6 +196,28 @@ public:
         return first;
     }
 
+    /// `node` replaced its log through `index` with a snapshot (Raft 7). A snapshot holds
+    /// committed entries only, so its log now begins with the committed prefix through `index`;
+    /// entries after it are kept if they follow on from that prefix, else dropped. Its state
+    /// machine holds the state through `index`.
+    std::optional<violation> installed_snapshot(node_id node, log_index index) {
+        node_state& n = at(node);
+        if (index.value > committed_.size())
+            return report({invariant::state_machine_safety, node, {}, index,
+                           "n" + std::to_string(node.value) + " installed a snapshot through index " +
+                               std::to_string(index.value) + " but only " +
+                               std::to_string(committed_.size()) + " entries are committed"});
+        if (index.value == 0) return {};
+        const committed_record& last = committed_[index.value - 1];
+        const bool suffix_follows = n.log.size() > index.value && n.log[index.value - 1].chain == last.chain;
+        if (!suffix_follows) n.log.resize(index.value);
+        for (std::size_t i = 0; i < index.value; ++i)
+            n.log[i] = slot{committed_[i].term, committed_[i].hash, committed_[i].chain};
+        n.commit = std::max(n.commit, index);
+        n.applied = index;
+        return {};
+    }
+
     /// `node`, whose current term is `term`, has advanced its commit index to `commit_index`.
     std::optional<violation> committed(node_id node, log_index commit_index, term_t term) {
         node_state& n = at(node);

@@ -15,11 +15,13 @@
 ///                         `expected`; otherwise `failed` and nothing changes
 ///   append(s)          -> ok with the new length; the value becomes value + s ("" if absent)
 
+#include <algorithm>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -278,6 +280,104 @@ public:
     const std::string* find(kv_key key) const noexcept {
         const auto it = keys_.find(key);
         return it == keys_.end() || !it->second.present ? nullptr : &it->second.value;
+    }
+
+    /// The whole store (keys, client sessions, counters, applied index) as bytes, in a
+    /// canonical order, for log compaction; restore() reads it back.
+    std::vector<std::byte> snapshot() const {
+        std::vector<std::byte> out;
+        auto u64 = [&](std::uint64_t v) {
+            for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::byte>(v >> (8 * i)));
+        };
+        auto str = [&](const std::string& v) {
+            u64(v.size());
+            for (char c : v) out.push_back(static_cast<std::byte>(c));
+        };
+        std::vector<kv_key> keys;
+        for (const auto& [k, r] : keys_) keys.push_back(k);
+        std::sort(keys.begin(), keys.end());
+        u64(applied_.value);
+        u64(executed_);
+        u64(duplicates_);
+        u64(malformed_);
+        u64(keys.size());
+        for (kv_key k : keys) {
+            const kv_register& r = keys_.at(k);
+            u64(k);
+            u64(r.present ? 1 : 0);
+            str(r.value);
+        }
+        std::vector<std::uint32_t> clients;
+        for (const auto& [c, s] : sessions_) clients.push_back(c);
+        std::sort(clients.begin(), clients.end());
+        u64(clients.size());
+        for (std::uint32_t c : clients) {
+            const session& s = sessions_.at(c);
+            u64(c);
+            u64(s.sequence);
+            u64(static_cast<std::uint64_t>(s.answer.status));
+            str(s.answer.value);
+            u64(s.answer.length);
+        }
+        return out;
+    }
+
+    /// Replaces the store with the one `bytes` (from snapshot()) describes. Returns false, and
+    /// leaves the store empty, if the bytes are not such a snapshot.
+    bool restore(std::span<const std::byte> bytes) {
+        keys_.clear();
+        sessions_.clear();
+        state_hash_ = 0;
+        std::size_t at = 0;
+        bool ok = true;
+        auto u64 = [&]() -> std::uint64_t {
+            if (at + 8 > bytes.size()) {
+                ok = false;
+                return 0;
+            }
+            std::uint64_t v = 0;
+            for (int i = 0; i < 8; ++i) v |= std::to_integer<std::uint64_t>(bytes[at + i]) << (8 * i);
+            at += 8;
+            return v;
+        };
+        auto str = [&]() -> std::string {
+            const std::uint64_t n = u64();
+            if (!ok || n > bytes.size() - at) {
+                ok = false;
+                return {};
+            }
+            std::string v(reinterpret_cast<const char*>(bytes.data() + at), n);
+            at += n;
+            return v;
+        };
+        applied_ = log_index{u64()};
+        executed_ = u64();
+        duplicates_ = u64();
+        malformed_ = u64();
+        const std::uint64_t nkeys = u64();
+        for (std::uint64_t i = 0; ok && i < nkeys; ++i) {
+            const auto k = static_cast<kv_key>(u64());
+            kv_register r;
+            r.present = u64() != 0;
+            r.value = str();
+            state_hash_ ^= entry_hash(k, r);
+            keys_[k] = std::move(r);
+        }
+        const std::uint64_t nclients = u64();
+        for (std::uint64_t i = 0; ok && i < nclients; ++i) {
+            const auto c = static_cast<std::uint32_t>(u64());
+            session s;
+            s.sequence = u64();
+            s.answer.status = static_cast<kv_status>(u64());
+            s.answer.value = str();
+            s.answer.length = u64();
+            sessions_[c] = std::move(s);
+        }
+        if (!ok || at != bytes.size()) {
+            *this = kv_store{};
+            return false;
+        }
+        return true;
     }
 
     /// A hash of all keys and values (not sessions), equal for equal contents in any order.

@@ -115,6 +115,20 @@ BOOST_AUTO_TEST_CASE(reads_by_read_index_and_by_lease_are_linearizable_under_fau
     }
 }
 
+BOOST_AUTO_TEST_CASE(compaction_and_snapshot_transfer_keep_every_invariant_under_faults) {
+    std::uint64_t restores = 0;
+    for (const char* name : {"crashes", "partitions", "brutal"}) {
+        for (std::uint64_t seed = 1; seed <= 15; ++seed) {
+            sim::options o = reads_profile(name, seed, sim::options::reads::read_index);
+            o.compact_every = 20;
+            const sim::result r = run<raft_reads>(o);
+            BOOST_TEST(r.ok, name << " seed " << seed << ": " << r.failure << "\n" << r.last_events);
+            restores += r.snapshot_restores;
+        }
+    }
+    BOOST_TEST(restores > 100u);  // followers and restarted nodes really came back by snapshot
+}
+
 // Long election timeouts and clocks 25-30% off: a lease without the drift bound outlives the
 // followers' stickiness, a new leader commits, and the old one serves a stale read.
 sim::options clocks_profile(std::uint64_t seed, bool planted_bug) {

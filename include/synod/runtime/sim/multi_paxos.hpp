@@ -21,6 +21,7 @@ struct multi_paxos_protocol {
     using message_type = multi_paxos::message<std::string>;
     using entry_type = entry<std::string>;
     using borrowed_type = pvalue<std::string>;
+    static constexpr bool snapshots = false;
     static constexpr const char* name = "multipaxos";
     static const char* term_word() noexcept { return "ballot"; }
 
@@ -148,6 +149,7 @@ struct multi_paxos_protocol {
     }
     /// Multi-Paxos serves every read through the log.
     static synod::result<void> read(node_type&, std::uint64_t, bool) { return errc::unavailable; }
+    static void maybe_compact(node_type&, std::size_t) {}
     static bool is_leader(const node_type& n) noexcept { return n.is_leader(); }
     static node_id leader_hint(const node_type& n) noexcept { return n.leader(); }
     static std::uint64_t term_of(const node_type& n) noexcept { return n.current_ballot().round; }

@@ -27,6 +27,7 @@ struct raft_protocol {
     using message_type = raft::message<std::string>;
     using entry_type = entry<std::string>;
     using borrowed_type = entry_type;
+    static constexpr bool snapshots = true;
     static constexpr const char* name = "raft";
     static const char* term_word() noexcept { return "term"; }
 
@@ -54,6 +55,23 @@ struct raft_protocol {
         write_id save_hard_state(const synod::hard_state& h) {
             const write_id id = log.save_hard_state(h);
             pending_hard_states.push_back({id, h});
+            w->storage_write(self);
+            return id;
+        }
+        log_index snapshot_index() const noexcept { return log.snapshot_index(); }
+        term_t snapshot_term() const noexcept { return log.snapshot_term(); }
+        std::span<const std::byte> snapshot_data() const noexcept { return log.snapshot_data(); }
+        write_id save_snapshot(log_index i, term_t t, std::span<const std::byte> bytes) {
+            const write_id id = log.save_snapshot(i, t, bytes);
+            w->storage_write(self);
+            return id;
+        }
+        std::uint64_t stage_snapshot_chunk(log_index i, term_t t, std::uint64_t offset,
+                                           std::span<const std::byte> bytes) {
+            return log.stage_snapshot_chunk(i, t, offset, bytes);
+        }
+        write_id save_staged_snapshot() {
+            const write_id id = log.save_staged_snapshot();
             w->storage_write(self);
             return id;
         }
@@ -119,11 +137,25 @@ struct raft_protocol {
 
     static void restarted(world<raft_protocol>& w, node_id id, const storage_type& s) {
         const synod::hard_state h = s.log.hard_state();
-        w.report(w.observer().restarted(id, h.term, h.vote, h.commit, {}));
+        const log_index snap = s.log.snapshot_index();
+        w.report(w.observer().restarted(id, h.term, h.vote, std::max(h.commit, snap), {}));
+        if (snap.value > 0) {
+            // The log recovered is the snapshot's committed prefix and the entries after it;
+            // whatever the checker saw beyond them was not durable.
+            w.report(w.observer().installed_snapshot(id, snap));
+            for (const entry_type& e : s.log.all())
+                w.report(w.observer().appended(id, e.index, e.term, world<raft_protocol>::hash_of(e)));
+            w.report(w.observer().truncated(id, s.log.last_index().next()));
+            return;
+        }
         std::vector<check::log_entry_info> log;
         for (const entry_type& e : s.log.all())
             log.push_back({e.index, e.term, world<raft_protocol>::hash_of(e)});
         w.report(w.observer().log_snapshot(id, log));
+    }
+
+    static void maybe_compact(node_type& n, std::size_t every) {
+        if (n.applied_index().value >= n.storage().snapshot_index().value + every) n.compact();
     }
 
     static void became_leader(world<raft_protocol>& w, node_id id, const node_type& n) {

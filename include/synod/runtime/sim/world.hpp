@@ -80,6 +80,9 @@ struct options {
     /// a lease without it.
     bool lease_without_drift_bound = false;
     bool spread_reads = false;  ///< a client sends each get to a random node first
+    /// Each node compacts its log once this many entries were applied since its last
+    /// snapshot (protocols built with snapshots); 0: never.
+    std::size_t compact_every = 0;
     ticks liveness_bound = 30'000;      ///< after faults stop, all must finish within this
     bool check_linearizability = true;
     std::FILE* trace = nullptr;         ///< one JSON object a line, if set
@@ -100,6 +103,7 @@ struct result {
     bool linearizable = true;
     std::uint64_t elections = 0, crashes = 0, partitions = 0, messages = 0, dropped = 0;
     std::uint64_t committed = 0;  ///< the highest commit index reached
+    std::uint64_t snapshot_restores = 0;  ///< state machines restored from a snapshot
     std::vector<std::string> timeline;
 };
 
@@ -137,6 +141,18 @@ struct kv_machine {
     template <class Ready>
     void on_read(const Ready& r) {
         w->read_ready(r.context, r.ok, store);
+    }
+    /// Snapshots, for protocols built with log compaction.
+    std::vector<std::byte> snapshot() const
+        requires(Protocol::snapshots)
+    {
+        return store.snapshot();
+    }
+    void restore(std::span<const std::byte> bytes)
+        requires(Protocol::snapshots)
+    {
+        SYNOD_ASSERT(store.restore(bytes));  // our own snapshot: it always decodes
+        w->restored(self, store.applied_index());
     }
 };
 
@@ -272,6 +288,14 @@ public:
         if (!c.waiting || c.seq != seq) return;
         if (const check::kv_output* out = store.result(check::client_id{client}, seq))
             reply(client - 1, seq, reply_kind::done, *out, no_node);
+    }
+
+    /// Node `n` replaced its state machine with a snapshot through `index`.
+    void restored(node_id n, log_index index) {
+        slot& sl = nodes_[n.value];
+        sl.last_applied = index;
+        ++result_.snapshot_restores;
+        if (sl.node) report(observer_.installed_snapshot(n, index));
     }
 
     /// A read started for a client can be served from `store` now (or failed).
@@ -453,6 +477,7 @@ private:
             }
         }
         Protocol::observe(*this, node_id{n}, node);
+        if (options_.compact_every) Protocol::maybe_compact(*s.node, options_.compact_every);
         const log_index c = Protocol::commit_of(node);
         if (c.value > result_.committed) {
             if (options_.timeline && c.value / 100 > result_.committed / 100)
