@@ -2,8 +2,9 @@
 #define SYNOD_SYNOD_HPP
 
 /// \file
-/// Umbrella header: everything in synod except runtime/asio and storage/file, which need Boost
-/// and the operating system.
+/// Umbrella header: the cores, the storage policies that need no operating system, and the sync
+/// runtime. Not included: runtime/asio and storage/file_wal (Boost and the operating system),
+/// runtime/sim and check/ (the simulator and checkers, host-only).
 
 #include "synod/config.hpp"
 #include "synod/core/assert.hpp"
@@ -22,9 +23,18 @@
 #include "synod/core/outbox.hpp"
 #include "synod/core/quorum.hpp"
 #include "synod/core/random.hpp"
+#include "synod/core/sessions.hpp"
 #include "synod/core/static_vector.hpp"
+#include "synod/paxos/acceptor.hpp"
+#include "synod/paxos/learner.hpp"
+#include "synod/paxos/multi_paxos.hpp"
+#include "synod/paxos/node.hpp"
+#include "synod/paxos/proposer.hpp"
+#include "synod/raft/node.hpp"
 #include "synod/runtime/sync/network.hpp"
 #include "synod/storage/deferred.hpp"
 #include "synod/storage/memory.hpp"
+#include "synod/storage/paxos_memory.hpp"
+#include "synod/storage/static.hpp"
 
 #endif
