@@ -49,6 +49,9 @@ struct append_entries {
     bool heartbeat = false;
     /// The leader's read round when it sent this (ReadIndex and leases); echoed in the answer.
     std::uint64_t read_round = 0;
+    /// Only tells the commit index: a follower that matches answers nothing (the leader knows
+    /// its match point already), which saves a message per follower per commit.
+    bool commit_only = false;
 };
 
 /// The answer to append_entries.

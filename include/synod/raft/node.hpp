@@ -217,7 +217,7 @@ public:
         if (!entries_well_formed(m)) return;  // bad input: drop; the leader will retry
         if (m.prev_index < commit_) {
             // Everything up to commit_ is known to match; say so and let the leader resume.
-            acknowledge(m.from, commit_, m.heartbeat, m.read_round);
+            if (!m.commit_only) acknowledge(m.from, commit_, m.heartbeat, m.read_round);
             return;
         }
         if (!matches(m.prev_index, m.prev_term)) {
@@ -248,7 +248,7 @@ public:
         }
         const log_index last_new = m.prev_index + m.entries.size();
         if (commit_ < m.commit) advance_commit(std::min(m.commit, last_new));
-        acknowledge(m.from, last_new, m.heartbeat, m.read_round);
+        if (!m.commit_only) acknowledge(m.from, last_new, m.heartbeat, m.read_round);
     }
 
     /// The answer to AppendEntries: the leader side.
@@ -821,7 +821,8 @@ private:
         const log_index prev = compacted ? log_index{0} : pr.match;
         transmit(pr.id, append_entries<payload_type>{term_, self_, prev,
                                                      compacted ? term_t{0} : storage_.term_at(prev),
-                                                     commit, {}, heartbeat, read_round()});
+                                                     commit, {}, heartbeat, read_round(),
+                                                     !heartbeat});
         pr.commit_sent = std::max(pr.commit_sent, commit);
     }
 

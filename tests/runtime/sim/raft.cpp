@@ -129,14 +129,16 @@ BOOST_AUTO_TEST_CASE(compaction_and_snapshot_transfer_keep_every_invariant_under
     BOOST_TEST(restores > 100u);  // followers and restarted nodes really came back by snapshot
 }
 
-// Long election timeouts and clocks 25-30% off: a lease without the drift bound outlives the
-// followers' stickiness, a new leader commits, and the old one serves a stale read.
+// Long election timeouts and clocks 25-30% off (a new leader's clock slows down, the others speed
+// up): a lease without the drift bound outlives the followers' stickiness, a new leader commits,
+// and the old one serves a stale read.
 sim::options clocks_profile(std::uint64_t seed, bool planted_bug) {
     sim::options o = reads_profile("clocks", seed, sim::options::reads::lease, 3);
     o.election_timeout = 1000;
     o.heartbeat = 100;
     o.client_timeout = 100;
-    o.faults.fault_ticks = 200'000;
+    o.faults.fault_ticks = 40'000;
+    o.think_ticks = 100;
     o.ops = 300;
     o.lease_without_drift_bound = planted_bug;
     return o;

@@ -45,6 +45,10 @@ struct fault_profile {
     range fsync_ticks{0, 3};    ///< storage write latency
     range skew_ppm;             ///< clock-rate skew, +/- this much
     std::uint64_t fault_ticks = 20'000;  ///< how long faults last; then the cluster heals
+    /// Clocks at the extremes of the skew range, adversarially: whenever a node becomes leader
+    /// its clock slows down and every other clock runs fast (the arrangement in which a lease
+    /// outliving its bound shows), instead of each node keeping a skew of its own.
+    bool one_slow_clock = false;
 
     /// The named profiles: none, default, lossy, partitions, crashes, clocks, brutal.
     static bool named(std::string_view name, fault_profile& out) noexcept {
@@ -87,6 +91,7 @@ struct fault_profile {
             // Clocks at the edge of the drift bound, and leaders cut off often: what lease
             // reads must survive.
             p.skew_ppm = {250'000, 300'000};
+            p.one_slow_clock = true;
             p.partition_ppm = {500, 1'500};
             p.partition_ticks = {100, 3'000};
             p.pause_ppm = {0, 300};

@@ -83,6 +83,7 @@ struct options {
     /// Each node compacts its log once this many entries were applied since its last
     /// snapshot (protocols built with snapshots); 0: never.
     std::size_t compact_every = 0;
+    ticks think_ticks = 20;  ///< a client waits up to this long between operations
     ticks liveness_bound = 30'000;      ///< after faults stop, all must finish within this
     bool check_linearizability = true;
     std::FILE* trace = nullptr;         ///< one JSON object a line, if set
@@ -182,6 +183,7 @@ public:
             const std::uint64_t skew = rates_.skew_ppm;
             s.skew_ppm = static_cast<std::int64_t>(uniform(random_, 0, 2 * skew)) -
                          static_cast<std::int64_t>(skew);
+            if (o.faults.one_slow_clock) s.skew_ppm = static_cast<std::int64_t>(skew);
             s.node = Protocol::make(*this, node_id{i}, Protocol::fresh_storage(*this, node_id{i}));
         }
         blocked_.assign((o.nodes + 1) * (o.nodes + 1), false);
@@ -240,11 +242,9 @@ public:
         if (chance(rates_.replay_ppm)) schedule_delivery(now_ + uniform(random_, 200, 3000), f);
     }
 
-    time_point local_time(node_id n) const noexcept {
-        const std::int64_t skew = nodes_[n.value].skew_ppm;
-        const auto g = static_cast<std::int64_t>(now_);
-        return time_point{static_cast<std::uint64_t>(g + g * skew / 1'000'000)};
-    }
+    /// A node's clock: continuous, running at (1 + skew) times virtual time since its last
+    /// change of rate.
+    time_point local_time(node_id n) const noexcept { return time_point{local_at(nodes_[n.value], now_)}; }
 
     void arm(node_id n, time_point deadline) {
         slot& s = nodes_[n.value];
@@ -355,6 +355,8 @@ private:
         std::unique_ptr<node_type> node;
         std::optional<storage_type> saved;  ///< durable storage while the node is down
         std::int64_t skew_ppm = 0;
+        std::uint64_t rate_since_global = 0;  ///< when the current rate began (virtual time)
+        std::uint64_t rate_since_local = 0;   ///< the node's clock then
         time_point deadline = time_never;
         std::uint64_t timer_at = 0;
         std::uint64_t timer_generation = 0;
@@ -469,6 +471,11 @@ private:
             s.reported_leader_term = Protocol::term_of(node);
             ++result_.elections;
             Protocol::became_leader(*this, node_id{n}, node);
+            if (options_.faults.one_slow_clock) {
+                // Adversarial clocks: the new leader's clock slows down, every other runs fast.
+                const auto skew = static_cast<std::int64_t>(rates_.skew_ppm);
+                for (std::uint32_t i = 1; i < nodes_.size(); ++i) set_skew(i, i == n ? -skew : skew);
+            }
             note("n" + std::to_string(n) + " becomes leader (" + Protocol::term_word() + " " +
                  std::to_string(s.reported_leader_term) + ")");
             if (!quiesced_ && chance(rates_.election_crash_ppm)) {
@@ -712,7 +719,8 @@ private:
                 history_.complete(cl.op, rep.output, now_);
                 cl.waiting = false;
                 ++completed_;
-                queue_.at(now_ + uniform(random_, 0, 20), event_kind::client_wake, 0, rep.client << 32);
+                queue_.at(now_ + uniform(random_, 0, options_.think_ticks), event_kind::client_wake, 0,
+                          rep.client << 32);
                 return;
             case reply_kind::redirect:
                 cl.target = rep.leader ? rep.leader.value
@@ -805,14 +813,33 @@ private:
         return blocked_[from * (options_.nodes + 1) + to];
     }
 
+    static std::uint64_t local_at(const slot& s, std::uint64_t g) noexcept {
+        const auto d = static_cast<std::int64_t>(g - s.rate_since_global);
+        return static_cast<std::uint64_t>(static_cast<std::int64_t>(s.rate_since_local) + d +
+                                          d * s.skew_ppm / 1'000'000);
+    }
+
+    /// The first virtual time (not before now) at which node `n`'s clock reads `local`.
     std::uint64_t global_time_of(node_id n, time_point local) const noexcept {
-        const std::int64_t skew = nodes_[n.value].skew_ppm;
-        // The first global time g with g + g * skew / 1e6 >= local.
-        const auto l = static_cast<std::int64_t>(local.value);
-        std::int64_t g = l * 1'000'000 / (1'000'000 + skew);
-        while (g + g * skew / 1'000'000 < l) ++g;
-        while (g > 0 && (g - 1) + (g - 1) * skew / 1'000'000 >= l) --g;
-        return static_cast<std::uint64_t>(std::max<std::int64_t>(g, static_cast<std::int64_t>(now_)));
+        const slot& s = nodes_[n.value];
+        if (local.value <= local_at(s, now_)) return now_;
+        const auto want = static_cast<std::int64_t>(local.value - s.rate_since_local);
+        std::int64_t d = want * 1'000'000 / (1'000'000 + s.skew_ppm);
+        while (d + d * s.skew_ppm / 1'000'000 < want) ++d;
+        while (d > 0 && (d - 1) + (d - 1) * s.skew_ppm / 1'000'000 >= want) --d;
+        return std::max(now_, s.rate_since_global + static_cast<std::uint64_t>(d));
+    }
+
+    /// Changes node `n`'s clock rate from now on, keeping its clock continuous.
+    void set_skew(std::uint32_t n, std::int64_t skew_ppm) {
+        slot& s = nodes_[n];
+        s.rate_since_local = local_at(s, now_);
+        s.rate_since_global = now_;
+        s.skew_ppm = skew_ppm;
+        if (s.node && s.timer_pending) {  // the pending deadline now falls at another time
+            s.timer_pending = false;
+            arm(node_id{n}, s.deadline);
+        }
     }
 
     std::uint32_t allocate_flight(node_id from, node_id to, const message_type& m) {
