@@ -207,12 +207,7 @@ public:
             send(m.from, append_response{term_, self_, false, m.prev_index, {}, {}});
             return;
         }
-        if (term_ < m.term || role_ != role::follower || leader_ != m.from)
-            step_down(m.term, m.from);
-        note_leader_contact();
-        election_deadline_ = timer_.now() + randomized_timeout_;
-        arm_timer();
-        if constexpr (features.read_index) serve_reads();  // expires reads whose answer was lost
+        follow(m.term, m.from);
 
         if (!entries_well_formed(m)) return;  // bad input: drop; the leader will retry
         if (m.prev_index < commit_) {
@@ -304,11 +299,7 @@ public:
                 send(m.from, snapshot_response{term_, self_, m.last_index, 0, false});
                 return;
             }
-            if (term_ < m.term || role_ != role::follower || leader_ != m.from)
-                step_down(m.term, m.from);
-            note_leader_contact();
-            election_deadline_ = timer_.now() + randomized_timeout_;
-            arm_timer();
+            follow(m.term, m.from);
             if (m.last_index <= commit_) {
                 // Everything it covers is committed here already, so it matches.
                 send(m.from, snapshot_response{term_, self_, m.last_index, m.total_bytes, true});
@@ -926,6 +917,15 @@ private:
     void acknowledge(node_id leader, log_index index, bool heartbeat, std::uint64_t round) {
         send(leader, append_response{term_, self_, true, index, {}, {}, storage_.last_index(),
                                      heartbeat, round});
+    }
+
+    /// A message from the leader of term `t` (>= term_): follow it, and hold off elections.
+    void follow(term_t t, node_id leader) {
+        if (term_ < t || role_ != role::follower || leader_ != leader) step_down(t, leader);
+        note_leader_contact();
+        election_deadline_ = timer_.now() + randomized_timeout_;
+        arm_timer();
+        if constexpr (features.read_index) serve_reads();  // expires reads whose answer was lost
     }
 
     void note_leader_contact() {
