@@ -187,9 +187,9 @@ private:
                 if (st == parse_status::incomplete) break;
                 if (st == parse_status::error) {
                     srv->log_("client " + remote + ": closing: " + error);
+                    closing = true;
                     const std::uint64_t s = take_slot();
                     fill(s, resp_error("ERR " + error));
-                    closing = true;
                     break;
                 }
                 at += used;
@@ -350,8 +350,8 @@ private:
         } else if (name == "CLIENT") {
             answer(resp_simple("OK"));
         } else if (name == "QUIT") {
-            answer(resp_simple("OK"));
             c.closing = true;
+            answer(resp_simple("OK"));
         } else {
             std::string shown = args[0].substr(0, 64);
             answer(resp_error("ERR unknown command '" + shown + "'"));
@@ -402,7 +402,10 @@ private:
         batch_pending_.clear();
         auto& node = host_->node();
         const std::uint64_t first = node.storage().last_index().value + 1;
-        for (std::size_t k = 0; k < waiting.size(); ++k) pending_[first + k] = waiting[k];
+        for (std::size_t k = 0; k < waiting.size(); ++k) {
+            pending_[waiting[k].id.number] = waiting[k];
+            at_index_[first + k].push_back(waiting[k].id.number);
+        }
         synod::errc error = synod::errc::ok;
         if constexpr (requires { node.propose_batch(std::span<const std::string>{}); }) {
             const auto r = node.propose_batch(std::span<const std::string>{payloads});
@@ -416,26 +419,40 @@ private:
                                         ? redirect()
                                         : resp_error("ERR " + std::string{synod::to_string(error)});
             for (std::size_t k = 0; k < waiting.size(); ++k) {
-                pending_.erase(first + k);
+                pending_.erase(waiting[k].id.number);
+                auto& ids = at_index_[first + k];
+                std::erase(ids, waiting[k].id.number);
+                if (ids.empty()) at_index_.erase(first + k);
                 if (auto c = waiting[k].who.lock()) c->fill(waiting[k].slot, why);
             }
         }
         host_->after_event();
     }
 
+    /// Entry `index` was applied with request `id` (null for entries without one). Answers our
+    /// request if it is ours; every other request we proposed at `index` is definitely lost:
+    /// each was proposed once, at that position only, and the position holds something else.
     void applied(std::uint64_t index, const request_id* id, const std::string& answer) {
-        const auto it = pending_.find(index);
-        if (it == pending_.end()) return;
-        const pending p = it->second;
-        pending_.erase(it);
-        auto c = p.who.lock();
-        if (!c) return;
-        if (id && *id == p.id) {
-            c->fill(p.slot, answer);
-        } else {
-            c->fill(p.slot, resp_error("ERR proposal lost: another leader's entry took its log "
-                                       "position; it was not executed, retry"));
+        const bool ours = id && id->origin == origin_;
+        if (ours) {
+            if (const auto it = pending_.find(id->number); it != pending_.end()) {
+                if (auto c = it->second.who.lock()) c->fill(it->second.slot, answer);
+                pending_.erase(it);
+            }
         }
+        const auto at = at_index_.find(index);
+        if (at == at_index_.end()) return;
+        for (const std::uint64_t number : at->second) {
+            if (ours && number == id->number) continue;
+            const auto it = pending_.find(number);
+            if (it == pending_.end()) continue;
+            if (auto c = it->second.who.lock())
+                c->fill(it->second.slot,
+                        resp_error("ERR proposal lost: another leader's entry took its log "
+                                   "position; it was not executed, retry"));
+            pending_.erase(it);
+        }
+        at_index_.erase(at);
     }
 
     void sweep() {
@@ -551,7 +568,9 @@ private:
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::steady_timer sweep_;
     std::vector<std::weak_ptr<client>> clients_;
-    std::unordered_map<std::uint64_t, pending> pending_;
+    std::unordered_map<std::uint64_t, pending> pending_;  ///< by request number
+    /// The request numbers proposed at each log position not yet applied.
+    std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> at_index_;
     std::vector<std::string> batch_;
     std::vector<pending> batch_pending_;
     std::uint64_t origin_ = 0;
