@@ -299,7 +299,8 @@ BOOST_AUTO_TEST_CASE(a_crash_at_every_persistence_step_restarts_cleanly) {
         BOOST_TEST_CONTEXT(step) { BOOST_TEST(hits[step] > 0); }
 
     int crashes = 0;
-    for (const auto& [step, count] : hits) {
+    for (const auto& [step_name, count] : hits) {
+        const std::string step = step_name;  // a lambda below captures it
         // Up to 6 crash points per step, spread over the run.
         const int stride = std::max(1, count / 6);
         for (int n = 1; n <= count; n += stride) {
