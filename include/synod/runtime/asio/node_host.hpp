@@ -1,0 +1,261 @@
+#ifndef SYNOD_RUNTIME_ASIO_NODE_HOST_HPP
+#define SYNOD_RUNTIME_ASIO_NODE_HOST_HPP
+
+/// \file
+/// One consensus node as a real process: the unchanged raft::node or multi_paxos::replica with
+/// the asio policies (TCP transport, steady_timer) and file WAL storage whose writes complete
+/// later, driven by one io_context.
+///
+/// Threads: the node, its storage's in-memory state, the transport and the timer live on the
+/// io_context's thread (run it from one thread only); the core is never called from two threads
+/// at once. Writes go to disk on the sync thread: after every event, if the storage has pending
+/// writes and no batch is being written, they leave as one batch (group commit: whatever the
+/// node writes meanwhile joins the next). When the batch is synced the storage marks it durable
+/// and the node gets writes_durable{} on the io_context's thread. A failed write or fsync is
+/// fatal (fail-stop): logged, then on_fatal (by default the process exits with status 70);
+/// nothing of that batch is ever reported durable.
+///
+/// A Protocol (raft_protocol, multi_paxos_protocol below) names the node, storage and codec
+/// types and how to read a node's role.
+
+#include <cstdint>
+#include <cstdlib>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <utility>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include "synod/codec/multi_paxos.hpp"
+#include "synod/codec/raft.hpp"
+#include "synod/core/configuration.hpp"
+#include "synod/core/random.hpp"
+#include "synod/paxos/multi_paxos.hpp"
+#include "synod/raft/node.hpp"
+#include "synod/runtime/asio/log.hpp"
+#include "synod/runtime/asio/sync_thread.hpp"
+#include "synod/runtime/asio/timer.hpp"
+#include "synod/runtime/asio/transport.hpp"
+#include "synod/storage/file_storage.hpp"
+
+namespace synod::runtime::asio {
+
+/// What a node is doing, for logs and status.
+struct node_status {
+    std::string role;        ///< "follower", "candidate", "leader", ...
+    std::uint64_t term = 0;  ///< Raft term or Paxos ballot round
+    node_id leader{};
+    friend bool operator==(const node_status&, const node_status&) = default;
+};
+
+/// Raft with payload P and state machine SM on the asio runtime.
+template <class Payload, class StateMachine,
+          raft::features Features = raft::features{.pre_vote = true, .check_quorum = true}>
+struct raft_protocol {
+    using codec_type = codec::raft_codec<Payload>;
+    using storage_type = storage::file_log<Payload>;
+    using settings_type = raft::settings;
+    static constexpr const char* name = "raft";
+    struct traits {
+        using payload = Payload;
+        using storage = storage_type;
+        using transport = asio::transport<codec_type>;
+        using timer = asio::timer;
+        using random = xoshiro256;
+        using state_machine = StateMachine;
+        static constexpr raft::features features = Features;
+        /// Acknowledgements wait here for fsync: many arrive during one sync under load.
+        static constexpr std::size_t outbox_capacity = 512;
+    };
+    using node_type = raft::node<traits>;
+
+    static node_status status(const node_type& n) {
+        return {raft::to_string(n.role()), n.term().value, n.leader()};
+    }
+};
+
+/// Multi-Paxos with payload P and state machine SM on the asio runtime.
+template <class Payload, class StateMachine>
+struct multi_paxos_protocol {
+    using codec_type = codec::multi_paxos_codec<Payload, multi_paxos::snapshot_type_of<StateMachine>>;
+    using storage_type = storage::file_paxos_log<Payload, multi_paxos::snapshot_type_of<StateMachine>>;
+    using settings_type = multi_paxos::settings;
+    static constexpr const char* name = "multipaxos";
+    struct traits {
+        using payload_type = Payload;
+        using storage = storage_type;
+        using transport = asio::transport<codec_type>;
+        using timer = asio::timer;
+        using random = xoshiro256;
+        using state_machine = StateMachine;
+        using quorum = majority;
+    };
+    using node_type = multi_paxos::replica<traits>;
+
+    static node_status status(const node_type& n) {
+        const char* role = n.current_role() == multi_paxos::role::leader      ? "leader"
+                           : n.current_role() == multi_paxos::role::candidate ? "candidate"
+                                                                              : "follower";
+        return {role, n.current_ballot().round, n.leader()};
+    }
+};
+
+/// How a node_host is set up.
+template <class Protocol>
+struct host_options {
+    node_id self;
+    configuration config;
+    typename Protocol::settings_type settings{};
+    network_options network;   ///< network.self and network.peers must name this cluster
+    storage::wal_options wal;  ///< wal.log defaults to the host's logger
+    logger log;
+    /// Called after a failed write or fsync has been logged; must not return to the node. The
+    /// default exits the process with status 70 at once (no destructors: fail-stop).
+    std::function<void(const std::string&)> on_fatal;
+    /// Called on the io thread after every event (message, timeout, durability), e.g. to answer
+    /// clients. Optional.
+    std::function<void()> after_event;
+};
+
+/// One node, its transport, timer and storage, on an io_context.
+template <class Protocol>
+class node_host {
+public:
+    using node_type = typename Protocol::node_type;
+    using storage_type = typename Protocol::storage_type;
+    using codec_type = typename Protocol::codec_type;
+
+    /// Recovers the storage (throws storage::wal_error if it refuses to start) and builds the
+    /// node; nothing runs until start().
+    template <class StateMachine>
+    node_host(boost::asio::io_context& io, host_options<Protocol> options, StateMachine sm)
+        : io_{io}, options_{std::move(options)}, timer_{io}, sync_{io} {
+        if (!options_.wal.log) options_.wal.log = [l = options_.log](const std::string& s) { l(s); };
+        if (!options_.on_fatal)
+            options_.on_fatal = [](const std::string&) { std::_Exit(70); };
+        network_ = std::make_unique<peer_network<codec_type>>(
+            io, options_.network, options_.log,
+            [this](typename codec_type::owned&& m) { on_message(std::move(m)); });
+        timer_.on_fire = [this] {
+            node_->on(timeout{});
+            after_event();
+        };
+        std::random_device rd;
+        const std::uint64_t seed = (std::uint64_t{rd()} << 32) ^ rd();
+        node_.emplace(options_.self, options_.config, options_.settings,
+                      storage_type{options_.wal}, asio::transport<codec_type>{network_.get()},
+                      asio::timer{&timer_}, xoshiro256{seed}, std::move(sm));
+        status_ = Protocol::status(*node_);
+        options_.log(std::string{"started as "} + status_.role + " (" + Protocol::name + ", " +
+                     (options_.wal.sync ? "fsync on" : "fsync off") + ")");
+    }
+    node_host(const node_host&) = delete;
+    node_host& operator=(const node_host&) = delete;
+    ~node_host() { stop(); }
+
+    /// Opens the peer port and connects to the peers.
+    void start() {
+        network_->start();
+        boost::asio::post(io_, [this] { after_event(); });
+    }
+
+    /// Stops timers and connections (the io_context may then run out of work).
+    void stop() {
+        if (stopped_) return;
+        stopped_ = true;
+        timer_.stop();
+        network_->stop();
+    }
+
+    node_type& node() noexcept { return *node_; }
+    const node_type& node() const noexcept { return *node_; }
+    const peer_network<codec_type>& network() const noexcept { return *network_; }
+    node_status status() const { return Protocol::status(*node_); }
+    const logger& log() const noexcept { return options_.log; }
+    /// Batches written so far (for INFO and tests).
+    std::uint64_t batches_written() const noexcept { return batches_; }
+
+    /// Call after driving the node directly (a proposal): starts a storage batch if one is
+    /// due, logs a role change, and runs options.after_event.
+    void after_event() {
+        if (stopped_) return;
+        note_status();
+        maybe_sync();
+        if (options_.after_event) options_.after_event();
+    }
+
+private:
+    void on_message(typename codec_type::owned&& m) {
+        if (stopped_) return;
+        node_->on(m.message);
+        after_event();
+    }
+
+    void note_status() {
+        const node_status s = Protocol::status(*node_);
+        if (s == status_) return;
+        if (s.role != status_.role || s.term != status_.term)
+            options_.log("role: " + s.role + " in " +
+                         (std::string{Protocol::name} == "raft" ? "term " : "ballot ") +
+                         std::to_string(s.term) + " (was " + status_.role + " in " +
+                         std::to_string(status_.term) + ")" +
+                         (s.leader ? "; leader is node " + std::to_string(s.leader.value) : ""));
+        else if (s.leader != status_.leader && s.leader)
+            options_.log("leader is node " + std::to_string(s.leader.value) + " in " +
+                         std::to_string(s.term));
+        status_ = s;
+    }
+
+    void maybe_sync() {
+        storage_type& st = node_->storage();
+        if (syncing_ || !st.has_pending()) return;
+        syncing_ = true;
+        auto batch = std::make_shared<storage::wal_batch>(st.take_batch());
+        storage::wal* w = &st.wal();
+        sync_.submit([w, batch] { w->write(*batch); },
+                     [this, batch](std::exception_ptr error) { synced(*batch, error); });
+    }
+
+    void synced(const storage::wal_batch& batch, std::exception_ptr error) {
+        if (error) {
+            std::string what = "unknown error";
+            try {
+                std::rethrow_exception(error);
+            } catch (const std::exception& e) {
+                what = e.what();
+            } catch (...) {
+            }
+            options_.log("FATAL: storage write failed: " + what +
+                         "; stopping (fail-stop: the batch is not durable and is never acknowledged)");
+            stop();
+            options_.on_fatal(what);
+            return;
+        }
+        ++batches_;
+        syncing_ = false;
+        if (stopped_) return;
+        node_->storage().completed(batch);
+        node_->on(writes_durable{});
+        after_event();
+    }
+
+    boost::asio::io_context& io_;
+    host_options<Protocol> options_;
+    deadline_timer timer_;
+    std::unique_ptr<peer_network<codec_type>> network_;
+    std::optional<node_type> node_;
+    node_status status_;
+    bool syncing_ = false;
+    bool stopped_ = false;
+    std::uint64_t batches_ = 0;
+    sync_thread sync_;
+};
+
+}  // namespace synod::runtime::asio
+
+#endif
