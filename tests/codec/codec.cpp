@@ -94,6 +94,30 @@ BOOST_AUTO_TEST_CASE(every_raft_message_round_trips) {
                                              log_index{5}, term_t{2}, log_index{9}, true},
                        "append_response");
     round_trip<raft_c>(raft::timeout_now{term_t{9}, node_id{1}}, "timeout_now");
+    round_trip<raft_c>(raft::append_entries<std::string>{term_t{4}, node_id{1}, log_index{7},
+                                                         term_t{3}, log_index{6}, {}, false, 42,
+                                                         true},
+                       "commit notification with a read round");
+    round_trip<raft_c>(raft::append_response{term_t{4}, node_id{2}, true, log_index{7}, {}, {},
+                                             log_index{9}, true, 42},
+                       "append_response with a read round");
+    round_trip<raft_c>(raft::read_index_request{term_t{5}, node_id{2}, 77}, "read_index_request");
+    round_trip<raft_c>(raft::read_index_response{term_t{5}, node_id{1}, 77, log_index{12}, true},
+                       "read_index_response");
+    const std::vector<std::byte> chunk(100, std::byte{0x5a});
+    round_trip<raft_c>(raft::install_snapshot{term_t{5}, node_id{1}, log_index{40}, term_t{4}, 200,
+                                              1000, chunk},
+                       "install_snapshot");
+    round_trip<raft_c>(raft::snapshot_response{term_t{5}, node_id{3}, log_index{40}, 300, false},
+                       "snapshot_response");
+}
+
+BOOST_AUTO_TEST_CASE(a_snapshot_chunk_past_its_declared_size_is_malformed) {
+    const std::vector<std::byte> chunk(100, std::byte{1});
+    const std::string bytes = frame_of<raft_c>(
+        raft::install_snapshot{term_t{5}, node_id{1}, log_index{40}, term_t{4}, 950, 1000, chunk});
+    raft_c::owned out;
+    BOOST_TEST((decode_bytes<raft_c>(bytes, out) == codec::error::malformed));
 }
 
 BOOST_AUTO_TEST_CASE(every_multi_paxos_message_round_trips) {
