@@ -219,6 +219,11 @@ public:
         if (k < m.entries.size()) {
             // Raft 5.4: a committed entry never conflicts with a legitimate leader's log.
             SYNOD_ASSERT(commit_ < m.entries[k].index);
+            if constexpr (bounded_log_storage<storage_type>) {
+                // No room (fixed-capacity storage): as if the message were lost; the leader
+                // sends it again once we answer a heartbeat, by when we may have compacted.
+                if (!storage_.can_append(m.entries[k].index, m.entries.size() - k)) return;
+            }
             write_log(m.entries.subspan(k));
         }
         const log_index last_new = m.prev_index + m.entries.size();
@@ -324,7 +329,8 @@ public:
     }
 
     /// Appends one client command (leader only). Returns its index, or errc::not_leader (see
-    /// leader() to redirect), errc::transfer_in_progress, or errc::uncommitted_full.
+    /// leader() to redirect), errc::transfer_in_progress, errc::uncommitted_full, or
+    /// errc::log_full (bounded storage with no room).
     result<log_index> propose(const payload_type& p) { return propose(std::span{&p, 1}); }
 
     /// Appends a batch of commands in one storage write per `batch_capacity` entries. Returns
@@ -335,6 +341,9 @@ public:
             if (transfer_.target) return errc::transfer_in_progress;
         }
         if (ps.empty()) return storage_.last_index();
+        if constexpr (bounded_log_storage<storage_type>) {
+            if (!storage_.can_append(storage_.last_index().next(), ps.size())) return errc::log_full;
+        }
         std::size_t bytes = 0;
         for (const payload_type& p : ps) bytes += bytes_of(p);
         if (settings_.uncommitted_bytes_max != 0 && leader_state_.uncommitted_bytes != 0 &&

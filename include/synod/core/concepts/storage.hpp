@@ -42,6 +42,15 @@ struct hard_state {
     friend bool operator==(const hard_state&, const hard_state&) = default;
 };
 
+/// Optional: a log with a bounded capacity (storage/static.hpp). A Raft node that has one checks
+/// before it appends: a leader refuses a proposal with errc::log_full, a follower drops an
+/// AppendEntries that does not fit (the leader retries it).
+///   cs.can_append(first, n) -> bool   whether append() of n entries from index `first` fits
+template <class S>
+concept bounded_log_storage = requires(const S& cs, log_index i, std::size_t n) {
+    { cs.can_append(i, n) } -> std::same_as<bool>;
+};
+
 /// Durable state and log of one Raft node.
 ///   cs.hard_state()        -> hard_state   as last written
 ///   cs.first_index()       -> log_index    the first index held (1, or the snapshot index + 1)

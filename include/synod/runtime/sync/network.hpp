@@ -149,7 +149,7 @@ public:
     /// The queued message at position `i` (0 = next to be delivered).
     const envelope<Message>& peek(std::size_t i = 0) const noexcept {
         SYNOD_ASSERT(i < count_);
-        return slots_[(head_ + i) % slots_.size()].env;
+        return slots_[wrap(head_ + i)].env;
     }
     /// Delivers the next message, if any; false when the queue is empty.
     bool deliver_one() {
@@ -158,7 +158,7 @@ public:
         // handler may send, and so grow the ring, while it reads the message.
         using std::swap;
         swap(current_, slots_[head_]);
-        head_ = (head_ + 1) % slots_.size();
+        head_ = wrap(head_ + 1);
         --count_;
         ++delivered_;
         endpoint* e = find(current_.env.to);
@@ -184,7 +184,7 @@ public:
                                std::span<const typename entries_type::value_type>(
                                    drained_entries_.back()));
             }
-            head_ = (head_ + 1) % slots_.size();
+            head_ = wrap(head_ + 1);
             --count_;
         }
         return out;
@@ -270,7 +270,7 @@ private:
             }
         }
         if (count_ == slots_.size()) grow();
-        slot& s = slots_[(head_ + count_) % slots_.size()];
+        slot& s = slots_[wrap(head_ + count_)];
         s.env.from = from;
         s.env.to = to;
         s.env.message = m;
@@ -282,6 +282,10 @@ private:
         }
         ++count_;
     }
+
+    /// The ring position of queue position `i`. The ring's size is a power of two (64,
+    /// doubling), so this is a mask, not a division: it is on every send and delivery.
+    std::size_t wrap(std::size_t i) const noexcept { return i & (slots_.size() - 1); }
 
     void grow() {
         const std::size_t old_size = slots_.size();
