@@ -234,6 +234,8 @@ public:
     }
 
     write_id issued() const noexcept { return issued_; }
+    /// What a restart would read back: the state after every durable write.
+    const memory_paxos_log<Payload, Snapshot>& durable_state() const noexcept { return durable_; }
     /// Makes every write up to `w` durable.
     void complete_through(write_id w) {
         while (!pending_.empty() && pending_.front().id <= w) {
