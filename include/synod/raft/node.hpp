@@ -172,7 +172,7 @@ public:
             }
             if (role_ != role::pre_candidate) return;
             if (m.granted ? !(m.term == term_.next()) : !(m.term == term_)) return;  // stale
-            if (!config_.is_voter(m.from)) return;  // not asked: bad input (no_node, strangers)
+            if (m.from == self_ || !config_.is_voter(m.from)) return;  // not asked: bad input
             election_.record(m.from, m.granted);
             judge_election();
             return;
@@ -182,7 +182,7 @@ public:
             return;
         }
         if (m.term < term_ || role_ != role::candidate) return;
-        if (!config_.is_voter(m.from)) return;  // not asked: bad input (no_node, strangers)
+        if (m.from == self_ || !config_.is_voter(m.from)) return;  // not asked: bad input
         election_.record(m.from, m.granted);
         judge_election();
     }
