@@ -574,6 +574,9 @@ private:
     /// that carried entries and more may follow (replicate state).
     bool send_append(progress_type& pr) {
         const log_index last = storage_.last_index();
+        // Entries the owner compacted away cannot be sent (this core sends no snapshots): start
+        // at the compaction point. A follower that holds it catches up from there.
+        if (pr.next <= storage_.first_index().prev()) pr.next = storage_.first_index();
         if (pr.state == progress_state::probe) {
             if (pr.probe_sent) return false;
         } else if (last < pr.next ||
@@ -613,9 +616,11 @@ private:
     /// its answer says nothing about lost messages, since others may be in flight).
     void send_heartbeat(progress_type& pr, bool heartbeat) {
         const log_index commit = std::min(commit_, pr.match);
-        transmit(pr.id, append_entries<payload_type>{term_, self_, pr.match,
-                                                     storage_.term_at(pr.match), commit, {},
-                                                     heartbeat});
+        // Not below the compaction point, whose term is the last one the storage knows (a new
+        // leader's match is 0 for everyone until they answer).
+        const log_index at = std::max(pr.match, storage_.first_index().prev());
+        transmit(pr.id, append_entries<payload_type>{term_, self_, at, storage_.term_at(at), commit,
+                                                     {}, heartbeat});
         pr.commit_sent = std::max(pr.commit_sent, commit);
     }
 
