@@ -21,6 +21,7 @@
 #include "synod/core/random.hpp"
 #include "synod/paxos/multi_paxos.hpp"
 #include "synod/storage/paxos_memory.hpp"
+#include "synod/storage/static.hpp"
 
 namespace {
 
@@ -53,24 +54,40 @@ struct applied_log {
     void apply(const entry_t& e) { applied->push_back(e); }
 };
 
-using log_type = storage::deferred_paxos_log<value_t>;
+/// Writes that complete when the input says, or a fixed-capacity log small enough to fill up.
+using deferred_log = storage::deferred_paxos_log<value_t>;
+using small_log = storage::static_paxos_log<value_t, 16>;
 
+template <class Log>
 struct traits {
     using payload_type = value_t;
-    using storage = log_type;
+    using storage = Log;
     using transport = recording_transport;
     using timer = fuzz::manual_timer;
     using random = xoshiro256;
     using state_machine = applied_log;
     using quorum = majority;
 };
-using replica_type = multi_paxos::replica<traits>;
+
+/// What a restart would read back.
+template <class Log>
+const auto& disk_of(const Log& s) {
+    if constexpr (requires { s.durable_state(); }) {
+        return s.durable_state();
+    } else {
+        return s;  // durable when written
+    }
+}
 
 bool same_value(const entry_t& a, const entry_t& b) {
     return a.kind == b.kind && (a.kind == entry_kind::noop || a.payload == b.payload);
 }
 
+template <class Log>
 class harness {
+    using log_type = Log;
+    using replica_type = multi_paxos::replica<traits<Log>>;
+
 public:
     harness() { start(log_type{}); }
 
@@ -200,7 +217,9 @@ private:
                 break;
             case 8: {
                 log_type& s = r.storage();
-                if (in.flag()) {
+                if constexpr (!requires { s.complete_all(); }) {
+                    // durable when written
+                } else if (in.flag()) {
                     s.complete_all();
                 } else {
                     const std::uint64_t d = s.durable().value;
@@ -219,7 +238,7 @@ private:
             case 11:
                 if (in.range(0, 3) == 0) {
                     log_type s = r.storage();
-                    s.crash();
+                    if constexpr (requires { s.crash(); }) s.crash();
                     replica_.reset();
                     start(std::move(s));
                     restarted_ = true;
@@ -235,7 +254,7 @@ private:
     void check() {
         replica_type& r = *replica_;
         const log_type& s = r.storage();
-        const auto& disk = s.durable_state();
+        const auto& disk = disk_of(s);
         FUZZ_CHECK(durable_promised_ <= disk.promised());
         durable_promised_ = disk.promised();
         FUZZ_CHECK(disk.promised() <= s.promised());
@@ -318,8 +337,15 @@ private:
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    fuzz::reader in{data, size};
-    harness h;
-    h.run(in);
+    if (size == 0) return 0;
+    // The first byte picks the storage.
+    fuzz::reader in{data + 1, size - 1};
+    if (data[0] % 2 == 0) {
+        harness<deferred_log> h;
+        h.run(in);
+    } else {
+        harness<small_log> h;
+        h.run(in);
+    }
     return 0;
 }

@@ -98,6 +98,7 @@ struct durable_view<storage::deferred_log<value_t>> {
             s.complete_through(write_id{durable + (issued - durable) * (how % 3) / 3});
         }
     }
+    static void compact(storage::deferred_log<value_t>&, log_index) {}
     static void crash(storage::deferred_log<value_t>& s, std::uint64_t how) {
         if (how % 2) {
             s.crash_torn(how % 4);
@@ -112,6 +113,10 @@ struct durable_view<storage::log_ref<small_log>> {
     static log_index last(const storage::log_ref<small_log>& s) { return s.last_index(); }
     static void complete(storage::log_ref<small_log>&, std::uint64_t) {}
     static void crash(storage::log_ref<small_log>&, std::uint64_t) {}
+    /// The owner frees slots it has applied (as after a snapshot).
+    static void compact(storage::log_ref<small_log>& s, log_index applied) {
+        if (s.first_index() <= applied) s.compact_through(applied, s.term_at(applied));
+    }
 };
 
 template <class Storage, raft::features Features>
@@ -250,7 +255,9 @@ private:
             }
             case 10: nd.campaign(); break;
             case 11: {
-                if (in.range(0, 3) == 0) restart(in.byte());
+                const auto what = in.range(0, 3);
+                if (what == 0) restart(in.byte());
+                if (what == 1) view::compact(nd.storage(), nd.applied_index());
                 break;
             }
         }
@@ -270,6 +277,7 @@ private:
         s.entries_per_message_max = 4;
         s.inflight_messages_max = 4;
         applied_.clear();
+        applied_base_ = storage_.first_index().prev();  // compacted entries are not replayed
         node_.emplace(node_id{1}, c, s, storage_, recording_transport{sent_},
                       fuzz::manual_timer{clock_}, xoshiro256{7}, applied_log{&applied_});
         baseline();
@@ -298,7 +306,7 @@ private:
         durable_hs_ = view::hs(nd.storage());
         // What survived of the committed entries must still be what was committed.
         const log_index keep = std::min({commit_, nd.last_index(), log_index{committed_.size()}});
-        for (std::size_t i = 1; i <= keep.value; ++i)
+        for (std::size_t i = nd.storage().first_index().value; i <= keep.value; ++i)
             FUZZ_CHECK(nd.storage().term_at(log_index{i}) == committed_[i - 1].term);
         committed_.resize(keep.value);
         record_committed();
@@ -332,13 +340,13 @@ private:
         FUZZ_CHECK(nd.applied_index() <= nd.commit_index());
         FUZZ_CHECK(nd.applied_index() == nd.commit_index());  // storage applies inline
         // Committed entries stay as they were.
-        for (std::size_t i = 1; i <= committed_.size(); ++i)
+        for (std::size_t i = nd.storage().first_index().value; i <= committed_.size(); ++i)
             FUZZ_CHECK(nd.storage().entries(log_index{i}, log_index{i})[0] == committed_[i - 1]);
         record_committed();
-        FUZZ_CHECK(applied_.size() <= committed_.size());
+        FUZZ_CHECK(applied_base_ + applied_.size() == nd.applied_index());
         for (std::size_t i = 0; i < applied_.size(); ++i) {
-            FUZZ_CHECK(applied_[i].index == log_index{i + 1});
-            FUZZ_CHECK(applied_[i] == committed_[i]);
+            FUZZ_CHECK(applied_[i].index == applied_base_ + (i + 1));
+            FUZZ_CHECK(applied_[i] == committed_[applied_base_.value + i]);
         }
 
         // A leader won its term: its own durable vote and a quorum of grants in that term.
@@ -419,6 +427,7 @@ private:
     fuzz::clock clock_;
     std::vector<recorded> sent_;
     std::vector<entry_t> applied_;
+    log_index applied_base_{};
     std::vector<entry_t> entries_;
     std::optional<node_type> node_;
 

@@ -271,12 +271,12 @@ public:
     /// Phase 2a (or a heartbeat) from a leader.
     void on(const accept<payload_type>& m) {
         if (!m.number.plausible()) return;  // bad input (ballot::plausible)
-        if (!m.number) return;  // bad input: no leader owns the null ballot (it marks holes)
         if (!well_formed(m.entries)) return;  // bad input: a leader sends consecutive slots
         if (m.number < barrier()) {
             transport_.send(m.from, reject{self_, m.number, barrier()});
             return;
         }
+        if (!m.number) return;  // bad input: no leader owns the null ballot (it marks holes)
         if (role_ != role::follower || ballot_ != m.number || leader_ != m.from)
             follow(m.number, m.from);
         heard_ = timer_.now();
