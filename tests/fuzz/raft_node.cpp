@@ -277,6 +277,7 @@ private:
         s.entries_per_message_max = 4;
         s.inflight_messages_max = 4;
         applied_.clear();
+        applied_checked_ = 0;
         applied_base_ = storage_.first_index().prev();  // compacted entries are not replayed
         node_.emplace(node_id{1}, c, s, storage_, recording_transport{sent_},
                       fuzz::manual_timer{clock_}, xoshiro256{7}, applied_log{&applied_});
@@ -339,15 +340,20 @@ private:
         FUZZ_CHECK(nd.commit_index() <= nd.last_index());
         FUZZ_CHECK(nd.applied_index() <= nd.commit_index());
         FUZZ_CHECK(nd.applied_index() == nd.commit_index());  // storage applies inline
-        // Committed entries stay as they were.
-        for (std::size_t i = nd.storage().first_index().value; i <= committed_.size(); ++i)
+        // Committed entries stay as they were: the newest few after every event, all of them
+        // every 16 events (a change stays until rewritten, so it is still caught; this keeps an
+        // input's cost linear in its length).
+        std::size_t from = nd.storage().first_index().value;
+        if (++events_ % 16 != 0 && committed_.size() > 8) from = std::max(from, committed_.size() - 8);
+        for (std::size_t i = from; i <= committed_.size(); ++i)
             FUZZ_CHECK(nd.storage().entries(log_index{i}, log_index{i})[0] == committed_[i - 1]);
         record_committed();
         FUZZ_CHECK(applied_base_ + applied_.size() == nd.applied_index());
-        for (std::size_t i = 0; i < applied_.size(); ++i) {
+        for (std::size_t i = applied_checked_; i < applied_.size(); ++i) {
             FUZZ_CHECK(applied_[i].index == applied_base_ + (i + 1));
             FUZZ_CHECK(applied_[i] == committed_[applied_base_.value + i]);
         }
+        applied_checked_ = applied_.size();
 
         // A leader won its term: its own durable vote and a quorum of grants in that term.
         if (nd.is_leader()) {
@@ -428,6 +434,8 @@ private:
     std::vector<recorded> sent_;
     std::vector<entry_t> applied_;
     log_index applied_base_{};
+    std::size_t applied_checked_ = 0;
+    std::size_t events_ = 0;
     std::vector<entry_t> entries_;
     std::optional<node_type> node_;
 
