@@ -8,6 +8,14 @@ SYNOD_JOBS=${SYNOD_JOBS:-2}
 SYNOD_BASE_PACKAGES=(g++ clang-14 cmake ninja-build librange-v3-dev libboost-dev
                      libboost-test-dev libbenchmark-dev)
 
+# The cross toolchain and emulator for examples/embedded (scripts/embedded). The light set:
+# without recommends, and without libstdc++-arm-none-eabi-newlib (images link with the C driver).
+SYNOD_EMBEDDED_PACKAGES=(gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-dev
+                         qemu-system-arm)
+
+# libFuzzer for clang 14 (scripts/fuzz).
+SYNOD_FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev)
+
 # Installs the named Debian packages that are missing; silent when none is.
 synod_ensure_packages() {
     local missing=()

@@ -27,6 +27,11 @@ struct ballot {
     /// True unless this is the null ballot.
     constexpr explicit operator bool() const noexcept { return round != 0; }
 
+    /// Rounds grow by one per phase 1, so no real proposer ever reaches 2^63. A ballot above that
+    /// comes from a faulty or hostile peer; adopting it would let above() wrap around to round 0,
+    /// below every promise already made. The roles drop messages that carry one.
+    constexpr bool plausible() const noexcept { return round <= UINT64_MAX / 2; }
+
     /// The smallest ballot owned by `self` that is above `seen`.
     static constexpr ballot above(const ballot& seen, node_id self) noexcept {
         ballot b{seen.round == 0 ? 1 : seen.round, self};

@@ -46,6 +46,7 @@ public:
     /// Phase 1b: promise to ignore every ballot below `m.proposed`, or tell the proposer the
     /// ballot to beat. A prepare at exactly the promised ballot is a retransmission: promise again.
     void on(const prepare& m) {
+        if (!m.proposed.plausible()) return;  // bad input (ballot::plausible)
         const ballot promised = storage_.promised();
         if (m.proposed < promised) {
             outbox_.send(m.from, reject{self_, m.proposed, promised});
@@ -63,9 +64,18 @@ public:
     /// can accept a proposal numbered n iff it has not responded to a prepare request having a
     /// number greater than n"). Accepting also raises the promise to the accepted ballot.
     void on(const accept<value_type>& m) {
+        if (!m.proposed.number.plausible()) return;  // bad input (ballot::plausible)
         const ballot promised = storage_.promised();
         if (m.proposed.number < promised) {
             outbox_.send(m.from, reject{self_, m.proposed.number, promised});
+            return;
+        }
+        if (const auto previous = storage_.accepted();
+            previous && previous->number == m.proposed.number &&
+            !(previous->value == m.proposed.value)) {
+            // A ballot has one value (Paxos Made Simple 2.2: "different proposals have different
+            // numbers"). Another value under the ballot already accepted comes from a faulty
+            // proposer; taking it would make the earlier accepted reply a lie. Ignore it.
             return;
         }
         const write_id write = storage_.save_accepted(m.proposed);

@@ -59,6 +59,20 @@ struct snapshot_of<S, true> {
 };
 }  // namespace detail
 
+namespace detail {
+/// A candidate's recovery table: in place, sized like the log, when the storage has a capacity
+/// fixed at compile time (no heap); else a std::vector.
+template <class S, class T>
+struct recovery_buffer {
+    using type = std::vector<T>;
+};
+template <class S, class T>
+    requires requires { std::integral_constant<std::size_t, S::capacity()>{}; }
+struct recovery_buffer<S, T> {
+    using type = static_vector<T, S::capacity()>;
+};
+}  // namespace detail
+
 /// The snapshot type of state machine `S` (no_snapshot when it takes none).
 template <class S>
 using snapshot_type_of = typename detail::snapshot_of<S>::type;
@@ -174,6 +188,7 @@ public:
     result<log_index> propose(const payload_type& p) {
         if (status_ != errc::ok) return status_;
         if (role_ != role::leader) return errc::not_leader;
+        if (!fits(storage_.last_index().next(), storage_.last_index().next())) return errc::log_full;
         const log_index slot = append_one(p);
         for (peer& q : peers_) replicate(q);
         return slot;
@@ -186,6 +201,7 @@ public:
         if (role_ != role::leader) return errc::not_leader;
         if (batch.empty()) return storage_.last_index().next();
         const log_index first = storage_.last_index().next();
+        if (!fits(first, first + (batch.size() - 1))) return errc::log_full;
         for (const payload_type& p : batch) append_one(p);
         for (peer& q : peers_) replicate(q);
         return first;
@@ -216,6 +232,7 @@ public:
 
     /// Phase 1a from a candidate.
     void on(const prepare& m) {
+        if (!m.proposed.plausible()) return;  // bad input (ballot::plausible)
         const ballot promised = storage_.promised();
         if (m.proposed < barrier()) {
             transport_.send(m.from, reject{self_, m.proposed, barrier()});
@@ -239,7 +256,13 @@ public:
     void on(const promise<payload_type>& m) {
         if (role_ != role::candidate || m.promised != ballot_) return;
         if (!config_.voters.contains(m.from) || granted_.contains(m.from)) return;
+        if (m.from == self_) return;  // our own promise counts once durable (promise_self)
         if (first_ <= m.compacted) return;  // incomplete report; the snapshot comes instead
+        // A slot we could not hold (beyond a bounded log; far beyond any real log) makes the
+        // report unusable: not counting it is safe, leading without that slot would not be.
+        log_index highest = first_;
+        for (const pvalue_type& v : m.accepted) highest = std::max(highest, v.value.index);
+        if (!fits(first_, highest)) return;
         merge(m.accepted, m.commit);
         granted_.insert(m.from);
         if (quorum_.phase1(config_.voters, granted_)) become_leader();
@@ -247,10 +270,13 @@ public:
 
     /// Phase 2a (or a heartbeat) from a leader.
     void on(const accept<payload_type>& m) {
+        if (!m.number.plausible()) return;  // bad input (ballot::plausible)
+        if (!well_formed(m.entries)) return;  // bad input: a leader sends consecutive slots
         if (m.number < barrier()) {
             transport_.send(m.from, reject{self_, m.number, barrier()});
             return;
         }
+        if (!m.number) return;  // bad input: no leader owns the null ballot (it marks holes)
         if (role_ != role::follower || ballot_ != m.number || leader_ != m.from)
             follow(m.number, m.from);
         heard_ = timer_.now();
@@ -260,8 +286,12 @@ public:
             reply.first = m.entries.front().value.index;
             reply.last = m.entries.back().value.index;
             std::span<const pvalue_type> es = m.entries;
-            const log_index first_held = storage_.first_index();
-            while (!es.empty() && es.front().value.index < first_held) es = es.subspan(1);
+            // Slots compacted away or known chosen are settled: nothing to accept there (for a
+            // real leader the value is the same; a different one would be a lie).
+            const log_index settled = std::max(storage_.first_index().prev(), commit_);
+            while (!es.empty() && es.front().value.index <= settled) es = es.subspan(1);
+            if (!es.empty() && !fits(es.front().value.index, es.back().value.index))
+                return;  // no room: as if the message were lost; the leader sends it again
             if (!es.empty()) w = storage_.save_accepted(m.number, es);
         }
         advance_commit(m.number, m.commit);
@@ -304,6 +334,7 @@ public:
 
     /// A ballot above ours exists: step down (and let its owner lead).
     void on(const reject& m) {
+        if (!m.promised.plausible()) return;  // bad input (ballot::plausible)
         if (role_ == role::follower || m.rejected != ballot_ || !(ballot_ < m.promised)) return;
         follow(m.promised, no_node);
         heard_ = timer_.now();
@@ -576,8 +607,9 @@ private:
             recovered_slots = std::max(recovered_slots,
                                        static_cast<std::size_t>(storage_.last_index() - base_));
         if (recovered_slots > 0) {
-            std::vector<pvalue_type> proposals;
-            proposals.reserve(recovered_slots);
+            SYNOD_ASSERT(fits(first_, first_ + (recovered_slots - 1)));
+            // Written in chunks from a small buffer in place: no heap, one write per chunk.
+            static_vector<pvalue_type, 8> proposals;
             for (std::size_t i = 0; i < recovered_slots; ++i) {
                 const log_index s = first_ + i;
                 pvalue_type v{};
@@ -590,8 +622,11 @@ private:
                 v.value.term = term_t{ballot_.round};
                 v.number = ballot_;
                 proposals.push_back(std::move(v));
+                if (proposals.full() || i + 1 == recovered_slots) {
+                    write_own(proposals);
+                    proposals.clear();
+                }
             }
-            write_own(proposals);
         }
         recovery_.clear();
         granted_.clear();
@@ -728,6 +763,24 @@ private:
         return promised < ballot_ ? ballot_ : promised;
     }
 
+    /// Whether the log can hold slots first..last now (always, unless the storage is bounded).
+    bool fits(log_index first, log_index last) const noexcept {
+        if constexpr (bounded_paxos_log_storage<storage_type>) {
+            return storage_.can_accept(first, last);
+        } else {
+            return true;
+        }
+    }
+
+    /// A batch of accepted values names consecutive slots, from slot 1 on.
+    static bool well_formed(std::span<const pvalue_type> es) noexcept {
+        for (std::size_t k = 0; k < es.size(); ++k) {
+            if (es[k].value.index == log_index{0}) return false;
+            if (!(es[k].value.index == es[0].value.index + k)) return false;
+        }
+        return true;
+    }
+
     peer* find_peer(node_id n) noexcept {
         for (peer& q : peers_)
             if (q.id == n) return &q;
@@ -773,7 +826,7 @@ private:
     // candidate
     log_index first_{1};
     node_set granted_;
-    std::vector<recovered> recovery_;
+    typename detail::recovery_buffer<storage_type, recovered>::type recovery_;
     write_id self_promise_gate_{0};
     bool self_promise_pending_ = false;
     // leader

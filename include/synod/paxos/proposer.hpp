@@ -130,6 +130,7 @@ public:
 
     /// Preempted: remember the ballot to beat and back off for a random time.
     void on(const reject& m) {
+        if (!m.promised.plausible()) return;  // bad input (ballot::plausible)
         if (seen_ < m.promised) seen_ = m.promised;
         if (m.rejected != ballot_ || !(ballot_ < m.promised)) return;
         if (phase_ != proposer_phase::preparing && phase_ != proposer_phase::accepting) return;

@@ -26,6 +26,8 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdint>
+#include <limits>
 #include <span>
 #include <utility>
 #include <variant>
@@ -143,6 +145,7 @@ public:
 
     /// RequestVote or pre-vote (Raft 5.2, 5.4.1; thesis 9.6).
     void on(const vote_request& m) {
+        if (!plausible_term(m.term)) return;  // bad input: see plausible_term()
         if (m.term < term_) {
             // A lower-term pre-candidate learns our term, so it can catch up instead of being
             // stuck (etcd-io/etcd#8243). A stale real vote request is ignored.
@@ -180,6 +183,7 @@ public:
 
     /// The answer to our (pre-)vote request.
     void on(const vote_response& m) {
+        if (!plausible_term(m.term)) return;  // bad input: see plausible_term()
         if (m.pre_vote) {
             if (term_ < m.term && !m.granted) {
                 step_down(m.term, no_node);  // a voter is ahead of us: follow its term
@@ -187,6 +191,7 @@ public:
             }
             if (role_ != role::pre_candidate) return;
             if (m.granted ? !(m.term == term_.next()) : !(m.term == term_)) return;  // stale
+            if (m.from == self_ || !config_.is_voter(m.from)) return;  // not asked: bad input
             election_.record(m.from, m.granted);
             judge_election();
             return;
@@ -196,12 +201,14 @@ public:
             return;
         }
         if (m.term < term_ || role_ != role::candidate) return;
+        if (m.from == self_ || !config_.is_voter(m.from)) return;  // not asked: bad input
         election_.record(m.from, m.granted);
         judge_election();
     }
 
     /// AppendEntries (Raft 5.3): the follower side.
     void on(const append_entries<payload_type>& m) {
+        if (!plausible_term(m.term)) return;  // bad input: see plausible_term()
         if (m.term < term_) {
             // Tell a stale leader our term so it steps down.
             send(m.from, append_response{term_, self_, false, m.prev_index, {}, {}});
@@ -248,6 +255,7 @@ public:
 
     /// The answer to AppendEntries: the leader side.
     void on(const append_response& m) {
+        if (!plausible_term(m.term)) return;  // bad input: see plausible_term()
         if (term_ < m.term) {
             step_down(m.term, no_node);
             return;
@@ -256,6 +264,9 @@ public:
         progress_type* pr = leader_state_.find(m.from);
         if (!pr) return;
         pr->active = true;
+        // Both answers name an index of our log: a success the last one matched, a rejection
+        // the prev_index we sent. Beyond our log it is impossible: bad input.
+        if (storage_.last_index() < m.index) return;
         if constexpr (features.read_index) note_read_ack(m.from, m.read_round);
         if (!m.success) {
             // Fast backtracking: skip every entry of a divergent term in one round trip.
@@ -268,7 +279,6 @@ public:
             if (pr->on_reject(m.index, resume)) send_append(*pr);
             return;
         }
-        if (storage_.last_index() < m.index) return;  // impossible for our log: bad input
         const bool was_probe = pr->state == progress_state::probe ||
                                (pr->state == progress_state::snapshot && pr->stream.index <= m.index);
         if (pr->state == progress_state::snapshot && !was_probe) return;  // still streaming
@@ -295,6 +305,7 @@ public:
     /// InstallSnapshot (Raft 7): one chunk of the leader's snapshot.
     void on(const install_snapshot& m) {
         if constexpr (snapshots) {
+            if (!plausible_term(m.term)) return;  // bad input: see plausible_term()
             if (m.term < term_) {
                 send(m.from, snapshot_response{term_, self_, m.last_index, 0, false});
                 return;
@@ -335,6 +346,7 @@ public:
 
     /// The answer to InstallSnapshot.
     void on(const snapshot_response& m) {
+        if (!plausible_term(m.term)) return;  // bad input: see plausible_term()
         if (term_ < m.term) {
             step_down(m.term, no_node);
             return;
@@ -367,6 +379,7 @@ public:
     /// A follower asks for a read index on behalf of its client (follower reads).
     void on(const read_index_request& m) {
         if constexpr (features.read_index) {
+            if (!plausible_term(m.term)) return;  // bad input: see plausible_term()
             if (m.term < term_) return;
             if (term_ < m.term) step_down(m.term, no_node);
             if (role_ != role::leader || reads_.pending.full()) {
@@ -382,6 +395,7 @@ public:
     /// The leader's answer to our read_index_request.
     void on(const read_index_response& m) {
         if constexpr (features.read_index) {
+            if (!plausible_term(m.term)) return;  // bad input: see plausible_term()
             if (!(m.term == term_)) return;
             for (pending_read& r : reads_.pending) {
                 if (r.requester != self_ || r.context != m.context || r.index_known) continue;
@@ -401,9 +415,11 @@ public:
 
     /// TimeoutNow (thesis 3.10): campaign at once, as the leader asked.
     void on(const timeout_now& m) {
+        if (!plausible_term(m.term)) return;  // bad input: see plausible_term()
         if (m.term < term_) return;
         if (term_ < m.term) step_down(m.term, m.from);
         if (role_ == role::leader || !config_.is_voter(self_)) return;
+        if (!room_to_lead()) return;
         become_candidate(true);
     }
 
@@ -446,6 +462,12 @@ public:
     /// fired. A leader, or a node that is not a voter, ignores it.
     void campaign() {
         if (role_ == role::leader || !config_.is_voter(self_)) return;
+        if (!room_to_lead()) {
+            // Wait for the owner to compact; try again after another election timeout.
+            reset_election_timer();
+            arm_timer();
+            return;
+        }
         if constexpr (features.pre_vote) {
             become_pre_candidate();
         } else {
@@ -743,6 +765,16 @@ private:
         send(target, timeout_now{term_, self_});
     }
 
+    /// A new leader appends a no-op (Raft 5.4.2). A node whose fixed-capacity log has no room
+    /// for it could not lead, so it does not stand for election (it still votes and follows).
+    bool room_to_lead() const noexcept {
+        if constexpr (bounded_log_storage<storage_type>) {
+            return storage_.can_append(storage_.last_index().next(), 1);
+        } else {
+            return true;
+        }
+    }
+
     void abort_transfer() {
         if constexpr (features.leader_transfer) transfer_ = transfer_state{};
     }
@@ -767,6 +799,9 @@ private:
             }
         }
         const log_index last = storage_.last_index();
+        // Entries the owner compacted away cannot be sent (this core sends no snapshots): start
+        // at the compaction point. A follower that holds it catches up from there.
+        if (pr.next <= storage_.first_index().prev()) pr.next = storage_.first_index();
         if (pr.state == progress_state::probe) {
             if (pr.probe_sent) return false;
         } else if (last < pr.next ||
@@ -899,6 +934,13 @@ private:
     }
 
     // ---- follower helpers -------------------------------------------------------------------
+
+    /// Terms grow by one per election, so no real peer ever sends one near 2^64. Taking such a
+    /// term would let the next election wrap ours around to 0 (and vote again in old terms), so
+    /// a message carrying one is dropped like any malformed input.
+    static constexpr bool plausible_term(term_t t) noexcept {
+        return t.value <= std::numeric_limits<std::uint64_t>::max() / 2;
+    }
 
     bool matches(log_index i, term_t t) const {
         if (storage_.last_index() < i) return false;

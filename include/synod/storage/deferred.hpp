@@ -84,6 +84,8 @@ public:
 
     /// The id of the last write issued (durable or not).
     write_id issued() const noexcept { return issued_; }
+    /// What a restart would read back: the state after every durable write.
+    const memory_log<Payload>& durable_state() const noexcept { return durable_; }
     /// Makes every write up to `w` durable.
     void complete_through(write_id w) {
         while (!pending_.empty() && pending_.front().id <= w) {

@@ -11,6 +11,7 @@
 ///    acceptor before the state it promises is durable (DESIGN 3).
 
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <optional>
 #include <span>
@@ -115,8 +116,11 @@ private:
 // ---- Multi-Paxos ---------------------------------------------------------------------------
 
 /// A Multi-Paxos acceptor's promised ballot and log of pvalues in a std::vector, with an optional
-/// snapshot in front. Models multi_acceptor_storage and snapshot_storage; durable at once.
-/// Capacity is kept, so a warmed-up log accepts without allocating (reserve() to start warm).
+/// snapshot in front. Models multi_acceptor_storage, snapshot_storage and
+/// bounded_paxos_log_storage; durable at once. Capacity is kept, so a warmed-up log accepts
+/// without allocating (reserve() to start warm). A write may leave holes (slots skipped), but at
+/// most `holes_max` slots beyond the last one held: holes cost memory, and only a faulty or
+/// hostile peer asks for millions (a lagging acceptor catches up from its commit index).
 template <class Payload, class Snapshot = no_snapshot>
 class memory_paxos_log {
 public:
@@ -124,12 +128,19 @@ public:
     using pvalue_type = pvalue<Payload>;
     using snapshot_type = Snapshot;
 
+    static constexpr std::uint64_t holes_max = 1u << 16;
+
     void reserve(std::size_t slots) { log_.reserve(slots); }
 
     write_id durable() const noexcept { return last_write_; }
     ballot promised() const noexcept { return promised_; }
     log_index first_index() const noexcept { return base_.next(); }
     log_index last_index() const noexcept { return base_ + log_.size(); }
+    /// Whether save_accepted() may write slots first..last.
+    bool can_accept(log_index first, log_index last) const noexcept {
+        if (!(base_ < first && first <= last)) return false;
+        return last <= last_index() || last.value - last_index().value <= holes_max;
+    }
     std::span<const pvalue_type> entries(log_index lo, log_index hi) const noexcept {
         SYNOD_ASSERT(base_ < lo);
         SYNOD_ASSERT(lo <= hi);
@@ -211,6 +222,9 @@ public:
     ballot promised() const noexcept { return current_.promised(); }
     log_index first_index() const noexcept { return current_.first_index(); }
     log_index last_index() const noexcept { return current_.last_index(); }
+    bool can_accept(log_index first, log_index last) const noexcept {
+        return current_.can_accept(first, last);
+    }
     std::span<const pvalue_type> entries(log_index lo, log_index hi) const noexcept {
         return current_.entries(lo, hi);
     }
@@ -234,6 +248,8 @@ public:
     }
 
     write_id issued() const noexcept { return issued_; }
+    /// What a restart would read back: the state after every durable write.
+    const memory_paxos_log<Payload, Snapshot>& durable_state() const noexcept { return durable_; }
     /// Makes every write up to `w` durable.
     void complete_through(write_id w) {
         while (!pending_.empty() && pending_.front().id <= w) {
@@ -284,6 +300,8 @@ static_assert(multi_acceptor_storage<memory_paxos_log<int>, int>);
 static_assert(multi_acceptor_storage<deferred_paxos_log<int>, int>);
 static_assert(snapshot_storage<memory_paxos_log<int>, no_snapshot>);
 static_assert(snapshot_storage<deferred_paxos_log<int>, no_snapshot>);
+static_assert(bounded_paxos_log_storage<memory_paxos_log<int>>);
+static_assert(bounded_paxos_log_storage<deferred_paxos_log<int>>);
 
 }  // namespace synod::storage
 

@@ -2,7 +2,9 @@
 #define SYNOD_STORAGE_STATIC_HPP
 
 /// \file
-/// Fixed-capacity Raft log storage: the entries live in a ring inside the object, so a node
+/// Fixed-capacity log storage for Raft (static_log) and Multi-Paxos (static_paxos_log).
+///
+/// Raft: the entries live in a ring inside the object, so a node
 /// built on it never touches the heap, whatever it appends (DESIGN 2: "fixed-capacity static
 /// arrays"). Writes complete inline (durable at once), as with memory_log.
 ///
@@ -29,6 +31,7 @@
 #include <span>
 
 #include "synod/core/assert.hpp"
+#include "synod/core/ballot.hpp"
 #include "synod/core/concepts/storage.hpp"
 #include "synod/core/entry.hpp"
 #include "synod/core/ids.hpp"
@@ -195,10 +198,112 @@ private:
     Log* log_;
 };
 
+/// A Multi-Paxos acceptor's promised ballot and log of at most `Capacity` slots, in an array
+/// inside the object, with a snapshot in front: no heap, whatever peers send. Models
+/// multi_acceptor_storage, snapshot_storage and bounded_paxos_log_storage; every write is durable
+/// when it returns.
+///
+/// The contract on capacity:
+///  - slots first_index() .. snapshot_index() + Capacity can be written; `can_accept(first,
+///    last)` says whether a write fits, `room()` how many slots are free after the last one;
+///  - a Multi-Paxos replica checks can_accept itself: a leader refuses a proposal with
+///    errc::log_full, an acceptor drops an accept that does not fit (the leader sends it again);
+///  - writing past the capacity anyway is a programmer error: SYNOD_ASSERT fails;
+///  - the owner makes room with the replica's compact(), which folds applied slots into a
+///    snapshot of the state machine (save_snapshot here). A new leader re-proposes every slot it
+///    does not know chosen: compact well before the log is full.
+/// Compaction shifts the slots kept to the front (entries() must be contiguous): O(Capacity).
+template <class Payload, std::size_t Capacity, class Snapshot = no_snapshot>
+class static_paxos_log {
+    static_assert(Capacity >= 1, "storage::static_paxos_log: Capacity must be at least 1");
+
+public:
+    using payload_type = Payload;
+    using pvalue_type = pvalue<Payload>;
+    using snapshot_type = Snapshot;
+
+    static_paxos_log() = default;
+
+    static constexpr std::size_t capacity() noexcept { return Capacity; }
+    /// Slots held now (holes included).
+    std::size_t size() const noexcept { return size_; }
+    /// Slots that can still be written after the last one held.
+    std::size_t room() const noexcept { return Capacity - size_; }
+    bool can_accept(log_index first, log_index last) const noexcept {
+        return base_ < first && first <= last && last - base_ <= Capacity;
+    }
+
+    write_id durable() const noexcept { return last_write_; }
+    ballot promised() const noexcept { return promised_; }
+    log_index first_index() const noexcept { return base_.next(); }
+    log_index last_index() const noexcept { return base_ + size_; }
+    std::span<const pvalue_type> entries(log_index lo, log_index hi) const noexcept {
+        SYNOD_ASSERT(base_ < lo);
+        SYNOD_ASSERT(lo <= hi);
+        SYNOD_ASSERT(hi <= last_index());
+        return {slots_ + (lo - base_ - 1), static_cast<std::size_t>(hi - lo + 1)};
+    }
+    const pvalue_type& at(log_index i) const noexcept { return entries(i, i)[0]; }
+    std::span<const pvalue_type> all() const noexcept { return {slots_, size_}; }
+
+    write_id save_promise(ballot b) noexcept {
+        SYNOD_ASSERT(promised_ <= b);
+        promised_ = b;
+        return ++last_write_;
+    }
+    write_id save_accepted(ballot b, std::span<const pvalue_type> vs) {
+        SYNOD_ASSERT(!vs.empty());
+        SYNOD_ASSERT(promised_ <= b);
+        promised_ = b;
+        for (const pvalue_type& v : vs) {
+            const log_index slot = v.value.index;
+            // Overflow is a programmer error: the replica checks can_accept() (see above).
+            SYNOD_ASSERT(can_accept(slot, slot));
+            const auto at = static_cast<std::size_t>(slot - base_ - 1);
+            while (size_ < at) {  // a hole: nothing accepted there yet
+                slots_[size_] = pvalue_type{};
+                slots_[size_].value.index = base_ + (size_ + 1);
+                ++size_;
+            }
+            slots_[at].number = b;
+            slots_[at].value = v.value;
+            if (size_ == at) ++size_;
+        }
+        return ++last_write_;
+    }
+
+    log_index snapshot_index() const noexcept { return base_; }
+    const Snapshot& snapshot() const noexcept { return snapshot_; }
+    write_id save_snapshot(log_index i, const Snapshot& snap) {
+        snapshot_ = snap;
+        if (i <= base_) return ++last_write_;
+        const auto drop = static_cast<std::size_t>(i - base_);
+        if (drop >= size_) {
+            size_ = 0;
+        } else {
+            for (std::size_t k = drop; k < size_; ++k) slots_[k - drop] = slots_[k];
+            size_ -= drop;
+        }
+        base_ = i;
+        return ++last_write_;
+    }
+
+private:
+    pvalue_type slots_[Capacity]{};
+    ballot promised_{};
+    log_index base_{0};
+    std::size_t size_ = 0;
+    Snapshot snapshot_{};
+    write_id last_write_{0};
+};
+
 static_assert(raft_log_storage<static_log<int, 4>, int>);
 static_assert(bounded_log_storage<static_log<int, 4>>);
 static_assert(raft_log_storage<log_ref<static_log<int, 4>>, int>);
 static_assert(bounded_log_storage<log_ref<static_log<int, 4>>>);
+static_assert(multi_acceptor_storage<static_paxos_log<int, 4>, int>);
+static_assert(snapshot_storage<static_paxos_log<int, 4>, no_snapshot>);
+static_assert(bounded_paxos_log_storage<static_paxos_log<int, 4>>);
 
 }  // namespace synod::storage
 

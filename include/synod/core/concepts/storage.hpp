@@ -186,6 +186,18 @@ concept multi_acceptor_storage =
         { s.save_accepted(b, vs) } -> std::same_as<write_id>;
     };
 
+/// Optional: a Multi-Paxos log that holds a bounded range of slots (storage/static.hpp's
+/// static_paxos_log, or memory_paxos_log's limit on holes). A replica that has one checks before
+/// it writes: a leader refuses a proposal with errc::log_full, an acceptor drops an accept that
+/// does not fit (to the leader a lost message, retried), and a candidate does not count a promise
+/// reporting slots it could not hold (so it never leads without every slot it must recover).
+///   cs.can_accept(first, last) -> bool   whether slots first..last (first_index() <= first <=
+///                                        last) can be written now
+template <class S>
+concept bounded_paxos_log_storage = requires(const S& cs, log_index i) {
+    { cs.can_accept(i, i) } -> std::same_as<bool>;
+};
+
 /// Instantiated by the roles that take this policy: fails with a message that says what is
 /// missing (the compiler adds a note naming the failed requirement).
 template <class S, class Payload>
