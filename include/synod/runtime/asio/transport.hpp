@@ -262,6 +262,7 @@ private:
                            " on the connection of node " + std::to_string(bound.value) + ")");
                     return;
                 }
+                if (!bound) net->peer_is_up(from);
                 bound = from;
                 progress = std::chrono::steady_clock::now();
                 ++net->stats_.frames_received;
@@ -305,6 +306,16 @@ private:
         bool idle_armed = false;
         bool closed = false;
     };
+
+    /// Node `n` connected to us, so it is up: if our connection to it waits out a back-off,
+    /// reconnect now (a restarted node hears from the leader at once, not a second later).
+    void peer_is_up(node_id n) {
+        outbound* o = find(n);
+        if (!o || o->state != link_state::waiting || stopped_) return;
+        o->retry.cancel();
+        o->backoff = options_.backoff_initial;
+        connect(*o);
+    }
 
     outbound* find(node_id n) {
         for (auto& o : outbound_)
@@ -457,7 +468,8 @@ private:
         o.retry.expires_after(o.backoff);
         o.backoff = std::min(o.backoff * 2, options_.backoff_max);
         o.retry.async_wait([this, &o](const boost::system::error_code& e) {
-            if (e || stopped_) return;
+            // A reconnect may have started meanwhile (peer_is_up): then this wait is stale.
+            if (e || stopped_ || o.state != link_state::waiting) return;
             connect(o);
         });
     }
