@@ -13,7 +13,6 @@ namespace {
 struct command {
     std::uint64_t client = 0, sequence = 0;
     long add = 0;
-    friend bool operator==(const command&, const command&) = default;
 };
 struct adder {
     long total = 0;
