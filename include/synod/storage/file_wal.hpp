@@ -548,6 +548,8 @@ private:
             std::uint64_t max_tag = 0;
             std::string damage;
             while (true) {
+                // A last record padded to 8 bytes may end past the file's end.
+                if (at >= seg.size()) break;
                 if (at + detail::record_header_bytes > seg.size()) {
                     if (!detail::all_zero(std::string_view{seg}.substr(at))) damage = "partial header";
                     break;

@@ -431,7 +431,10 @@ private:
             return;
         }
         if (deferred(e)) return;
-        nodes_[fl.to.value].node->on(fl.message);
+        // The handler may send, and so grow flights_: hand it a copy of the message (its
+        // borrowed entries live in the flight's own buffer, which a move keeps in place).
+        const message_type message = fl.message;
+        nodes_[e.node].node->on(message);
         release_flight(f);
         after_step(e.node);
     }
