@@ -14,7 +14,9 @@
 
 using namespace synod;
 
-namespace {
+// Not in an anonymous namespace: the payload's comparison is required by the payload concept
+// but never called, which clang would flag in an internal-linkage type.
+namespace raft_sessions_test {
 struct command {
     std::uint64_t client = 0, sequence = 0;
     long add = 0;
@@ -38,7 +40,8 @@ struct traits {
     using random = xoshiro256;
     using state_machine = exactly_once<adder, key_of, long, 16>;
 };
-}  // namespace
+}  // namespace raft_sessions_test
+using namespace raft_sessions_test;
 
 BOOST_AUTO_TEST_SUITE(raft_sessions)
 
