@@ -122,6 +122,7 @@ public:
                           std::uint64_t seed = 1)
         : settings_{s}, seed_{seed} {
         for (std::uint32_t i = 1; i <= n; ++i) config_.voters.insert(node_id{i});
+        slots_.reserve(max_nodes + 1);  // timers point at the clocks: never reallocate
         slots_.resize(n + 1);
         for (std::uint32_t i = 1; i <= n; ++i) start(node_id{i}, Storage{});
     }
@@ -138,8 +139,17 @@ public:
         : settings_{s}, seed_{seed}, config_{config} {
         std::uint32_t top = 0;
         config_.for_each_member([&](node_id n) { top = std::max(top, n.value); });
+        slots_.reserve(max_nodes + 1);  // timers point at the clocks: never reallocate
         slots_.resize(top + 1);
         config_.for_each_member([&](node_id n) { start(n, Storage{}); });
+    }
+
+    /// Starts node `id` (the next id after the last one) outside the configuration, as a new
+    /// server that a membership change will add: it knows the cluster's initial configuration.
+    void add_node(node_id id) {
+        SYNOD_ASSERT(id.value == slots_.size() && slots_.size() < slots_.capacity());
+        slots_.resize(slots_.size() + 1);
+        start(id, Storage{});
     }
 
     /// (Re)starts node `id` from `storage` (a restart keeps its clock).

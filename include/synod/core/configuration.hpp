@@ -6,9 +6,12 @@
 /// configuration (old and new voters at once) of Raft's joint consensus (Raft thesis 4.3).
 
 #include <algorithm>
+#include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <span>
+#include <type_traits>
 
 #include "synod/config.hpp"
 #include "synod/core/error.hpp"
@@ -90,19 +93,98 @@ struct configuration {
             if (!is_voter(n)) f(n);
     }
 
-    /// Checks the rules a configuration must keep: at least one voter, no node both voter and
-    /// learner, and no more than `max_nodes` members in all.
+    /// Checks the rules a configuration must keep: at least one voter, no learner among the
+    /// (incoming) voters, and no more than `max_nodes` members in all. A learner may be an
+    /// outgoing voter: a voter being demoted votes in the old half until the joint
+    /// configuration is left.
     result<void> validate() const {
         if (voters.empty()) return errc::invalid_configuration;
         std::size_t members = 0;
         for_each_member([&](node_id) { ++members; });
         if (members > max_nodes) return errc::invalid_configuration;
         for (node_id n : learners)
-            if (is_voter(n)) return errc::invalid_configuration;
+            if (voters.contains(n)) return errc::invalid_configuration;
         return {};
     }
 
     friend bool operator==(const configuration&, const configuration&) = default;
+};
+
+// ---- configurations in log entries ------------------------------------------------------------
+//
+// A membership change travels as a log entry of kind entry_kind::configuration whose payload
+// holds the encoding below (Raft thesis 4.1: a configuration is just another entry). Layout:
+//   u8 version (1), u8 voters, u8 learners, u8 voters_outgoing, then each set's ids as u32
+//   little-endian, in that order and ascending.
+
+/// The most bytes an encoded configuration takes.
+inline constexpr std::size_t configuration_bytes_max = 4 + 3 * max_nodes * 4;
+
+/// Writes `c` to `out` (at least configuration_bytes_max bytes); returns the bytes written.
+inline std::size_t encode_configuration(const configuration& c, std::span<std::byte> out) noexcept {
+    SYNOD_ASSERT(out.size() >= configuration_bytes_max);
+    std::size_t at = 0;
+    auto put = [&](std::uint32_t v, int bytes) {
+        for (int k = 0; k < bytes; ++k) out[at++] = static_cast<std::byte>((v >> (8 * k)) & 0xff);
+    };
+    put(1, 1);
+    put(static_cast<std::uint32_t>(c.voters.size()), 1);
+    put(static_cast<std::uint32_t>(c.learners.size()), 1);
+    put(static_cast<std::uint32_t>(c.voters_outgoing.size()), 1);
+    for (const node_set* s : {&c.voters, &c.learners, &c.voters_outgoing})
+        for (node_id n : *s) put(n.value, 4);
+    return at;
+}
+
+/// Reads a configuration written by encode_configuration(). errc::malformed for anything else
+/// (wrong version or length, a zero or repeated id, a set out of order), and
+/// errc::invalid_configuration for a well-formed one that breaks configuration::validate().
+inline result<configuration> decode_configuration(std::span<const std::byte> in) noexcept {
+    if (in.size() < 4 || in[0] != std::byte{1}) return errc::malformed;
+    const std::size_t counts[3] = {static_cast<std::size_t>(in[1]), static_cast<std::size_t>(in[2]),
+                                   static_cast<std::size_t>(in[3])};
+    if (counts[0] > max_nodes || counts[1] > max_nodes || counts[2] > max_nodes) return errc::malformed;
+    if (in.size() != 4 + 4 * (counts[0] + counts[1] + counts[2])) return errc::malformed;
+    configuration c;
+    node_set* sets[3] = {&c.voters, &c.learners, &c.voters_outgoing};
+    std::size_t at = 4;
+    for (int s = 0; s < 3; ++s) {
+        std::uint32_t previous = 0;
+        for (std::size_t k = 0; k < counts[s]; ++k, at += 4) {
+            std::uint32_t v = 0;
+            for (int b = 0; b < 4; ++b) v |= std::to_integer<std::uint32_t>(in[at + b]) << (8 * b);
+            if (v <= previous) return errc::malformed;  // zero, repeated or out of order
+            previous = v;
+            sets[s]->insert(node_id{v});
+        }
+    }
+    if (!c.validate()) return errc::invalid_configuration;
+    return c;
+}
+
+/// How a payload type carries a configuration. Byte and character containers with data(),
+/// size() and resize() (std::string, std::vector<std::byte>, ...) work as they are; any other
+/// payload type specializes this template with the same two functions.
+template <class Payload>
+struct configuration_codec {
+    static bool encode(const configuration& c, Payload& out) {
+        std::byte buffer[configuration_bytes_max];
+        const std::size_t n = encode_configuration(c, buffer);
+        out.resize(n);
+        for (std::size_t k = 0; k < n; ++k)
+            out.data()[k] = static_cast<std::remove_reference_t<decltype(*out.data())>>(buffer[k]);
+        return true;
+    }
+    static result<configuration> decode(const Payload& p) {
+        return decode_configuration(std::as_bytes(std::span{p.data(), p.size()}));
+    }
+};
+
+/// A payload type that can carry a configuration (see configuration_codec).
+template <class Payload>
+concept configuration_payload = requires(const configuration& c, Payload& p, const Payload& cp) {
+    { configuration_codec<Payload>::encode(c, p) } -> std::same_as<bool>;
+    { configuration_codec<Payload>::decode(cp) } -> std::same_as<result<configuration>>;
 };
 
 }  // namespace synod

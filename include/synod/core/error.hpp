@@ -39,6 +39,9 @@ enum class errc : std::uint8_t {
     unknown_sender,        ///< decoding: the sender is not a configured peer
     malformed,             ///< decoding: a field holds an impossible value
     io_error,              ///< a storage or network operation failed
+    change_in_progress,    ///< a membership change is not committed yet, or the leader's term
+                           ///< has no committed entry yet; retry later
+    not_caught_up,         ///< a node to be made a voter has not caught up with the log yet
 };
 
 /// A short, stable, human-readable name for `e`.
@@ -67,6 +70,8 @@ constexpr std::string_view to_string(errc e) noexcept {
         case errc::unknown_sender: return "unknown sender";
         case errc::malformed: return "malformed field";
         case errc::io_error: return "i/o error";
+        case errc::change_in_progress: return "membership change in progress";
+        case errc::not_caught_up: return "node has not caught up with the log";
     }
     return "unknown error";
 }

@@ -34,6 +34,25 @@ public:
         uncommitted_bytes = 0;
     }
     void clear() noexcept { peers_.clear(); }
+    bool full() const noexcept { return peers_.full(); }
+    /// Starts tracking a member that joined, in probe from `next`.
+    progress_type& add(node_id n, log_index next) {
+        progress_type& p = peers_.emplace_back();
+        p.id = n;
+        p.next = next;
+        return p;
+    }
+    /// Stops tracking every peer for which `pred` holds (invalidates pointers to peers).
+    template <class Pred>
+    void remove_if(Pred&& pred) {
+        std::size_t kept = 0;
+        for (std::size_t i = 0; i < peers_.size(); ++i) {
+            if (pred(peers_[i])) continue;
+            if (kept != i) peers_[kept] = peers_[i];
+            ++kept;
+        }
+        while (peers_.size() > kept) peers_.pop_back();
+    }
 
     progress_type* find(node_id n) noexcept {
         for (progress_type& p : peers_)

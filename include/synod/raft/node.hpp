@@ -31,6 +31,7 @@
 #include <span>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "synod/core/assert.hpp"
 #include "synod/core/concepts/message.hpp"
@@ -95,6 +96,10 @@ public:
                       requires(state_machine_type& sm, const read_ready& r) { sm.on_read(r); },
                   "raft::node<Traits>: with features.read_index the state machine must have "
                   "`void on_read(const raft::read_ready&)`, called when a read can be served");
+    static_assert(!features.membership || configuration_payload<payload_type>,
+                  "raft::node<Traits>: features.membership needs a payload that can carry a "
+                  "configuration: a byte or character container, or a specialization of "
+                  "synod::configuration_codec<Payload>");
 
     /// Starts (or restarts) node `self` as a follower, from the term, vote and log that
     /// `storage` holds. `config` must pass validation (see configuration::validate()).
@@ -123,7 +128,7 @@ public:
         if constexpr (snapshots) {
             // Restart from a snapshot plus the log after it.
             if (s.applied < storage_.snapshot_index()) {
-                state_machine_.restore(storage_.snapshot_data());
+                state_machine_.restore(snapshot_state(storage_.snapshot_data()));
                 applied_ = storage_.snapshot_index();
             }
         }
@@ -131,6 +136,7 @@ public:
         durable_index_ = storage_.last_index();  // all a restarted node holds was durable
         last_write_ = storage_.durable();
         if (commit_ < applied_) commit_ = applied_;
+        if constexpr (features.membership) recover_configuration();
         reset_election_timer();
         arm_timer();
         apply_committed();
@@ -161,7 +167,9 @@ public:
 
         const bool can_vote = vote_ == m.from || (!vote_ && !leader_) ||
                               (m.pre_vote && term_ < m.term);
-        const bool grant = can_vote && config_.is_voter(m.from) &&
+        // With membership changes a candidate may be a voter of a configuration this node has
+        // not seen yet (thesis 4.1: requests are handled without consulting the configuration).
+        const bool grant = can_vote && (features.membership || config_.is_voter(m.from)) &&
                            at_least_as_up_to_date(m.last_term, m.last_index, last_term(),
                                                   storage_.last_index());
         if (!grant) {
@@ -290,9 +298,7 @@ public:
             // lost. Resume from the match point rather than wait for a gap to show.
             pr->become_replicate();
         }
-        if (updated && maybe_commit()) {
-            broadcast_commit();
-        }
+        const bool committed = updated && maybe_commit();
         while (send_append(*pr)) {
         }
         notify_commit(*pr);
@@ -300,6 +306,7 @@ public:
             if (transfer_.target == m.from && pr->match == storage_.last_index())
                 send_timeout_now(m.from);
         }
+        if (committed) on_committed();  // last: it may end this role
     }
 
     /// InstallSnapshot (Raft 7): one chunk of the leader's snapshot.
@@ -334,9 +341,10 @@ public:
                 if (pending_log_writes_.full()) pending_log_writes_.pop_back();
                 pending_log_writes_.push_back({w, storage_.last_index()});
             }
-            state_machine_.restore(storage_.snapshot_data());
+            state_machine_.restore(snapshot_state(storage_.snapshot_data()));
             applied_ = m.last_index;
             commit_ = std::max(commit_, m.last_index);
+            if constexpr (features.membership) recover_configuration();
             send(m.from, snapshot_response{term_, self_, m.last_index, received, true});
             apply_committed();
         } else {
@@ -360,10 +368,11 @@ public:
                 if (storage_.last_index() < m.last_index) return;  // not our snapshot: bad input
                 if (pr->on_success(m.last_index) || pr->state != progress_state::replicate)
                     pr->become_replicate();
-                if (maybe_commit()) broadcast_commit();
+                const bool committed = maybe_commit();
                 while (send_append(*pr)) {
                 }
                 notify_commit(*pr);
+                if (committed) on_committed();
                 return;
             }
             if (pr->state != progress_state::snapshot || !(pr->stream.index == m.last_index)) return;
@@ -510,7 +519,7 @@ public:
         for (progress_type& pr : leader_state_)
             while (send_append(pr)) {
             }
-        if (maybe_commit()) broadcast_commit();  // a single-voter cluster commits alone
+        if (maybe_commit()) on_committed();  // a single-voter cluster commits alone
         return storage_.last_index();
     }
 
@@ -540,6 +549,56 @@ public:
         return {};
     }
 
+    /// Starts a membership change to `target` (voters and learners; thesis 4), leader only.
+    /// The new configuration takes effect on every node as soon as its entry is appended. With
+    /// a joint change the leader appends C_old,new and, once that commits, C_new by itself; a
+    /// leader that is not a voter of the new configuration steps down once it commits.
+    /// Returns the index of the (first) configuration entry, or: errc::not_leader;
+    /// errc::change_in_progress while an earlier change is uncommitted or joint, or before the
+    /// leader's term has a committed entry; errc::not_caught_up if a new voter is not a learner
+    /// whose log reaches the commit index (add it as a learner first); errc::invalid_configuration
+    /// (or the quorum system's error) for a target that cannot be used, or a single_server
+    /// change of more than one voter; errc::transfer_in_progress; errc::log_full.
+    result<log_index> propose_configuration(const configuration& target,
+                                            membership_change how = membership_change::automatic)
+        requires(features.membership)
+    {
+        if (role_ != role::leader) return errc::not_leader;
+        if constexpr (features.leader_transfer) {
+            if (transfer_.target) return errc::transfer_in_progress;
+        }
+        if (target.joint() || !target.validate()) return errc::invalid_configuration;
+        if (auto r = quorum_system_.validate(target); !r) return r.error();
+        if (commit_ < members_.index || config_.joint() || !term_committed())
+            return errc::change_in_progress;
+        std::size_t changed = 0;
+        for (node_id n : target.voters) {
+            if (config_.voters.contains(n)) continue;
+            ++changed;
+            // Thesis 4.2.1: a new voter that must first catch up would stall commitment.
+            const progress_type* pr = leader_state_.find(n);
+            if (n != self_ && (!pr || pr->match < commit_)) return errc::not_caught_up;
+        }
+        for (node_id n : config_.voters)
+            if (!target.voters.contains(n)) ++changed;
+        if (how == membership_change::single_server && changed > 1)
+            return errc::invalid_configuration;
+        const bool joint_change =
+            how == membership_change::joint || (how == membership_change::automatic && changed > 1);
+        configuration next = target;
+        if (joint_change) {
+            // C_old,new: both voter sets decide. A voter being demoted is a learner that
+            // still votes in the old half; leaving the joint configuration ends that.
+            next.voters_outgoing = config_.voters;
+            if (!next.validate()) return errc::invalid_configuration;
+        }
+        if constexpr (bounded_log_storage<storage_type>) {
+            if (!storage_.can_append(storage_.last_index().next(), 1)) return errc::log_full;
+        }
+        append_configuration(next);
+        return storage_.last_index();
+    }
+
     /// Compacts the log (Raft 7): the state machine's snapshot at the applied index replaces
     /// every entry up to it, durably, in the storage. Followers that need compacted entries
     /// are sent the snapshot.
@@ -548,8 +607,23 @@ public:
     {
         if (applied_ <= storage_.snapshot_index()) return;
         const auto snap = state_machine_.snapshot();
-        last_write_ = storage_.save_snapshot(applied_, storage_.term_at(applied_),
-                                             std::as_bytes(std::span{snap}));
+        if constexpr (features.membership) {
+            // The snapshot carries the configuration in effect at its index (thesis 4.x / 5.1):
+            // a u16 length, the encoded configuration, then the state machine's bytes.
+            std::vector<std::byte>& buf = snapshot_buffer_;
+            const auto state = std::as_bytes(std::span{snap});
+            buf.resize(2 + configuration_bytes_max + state.size());
+            const std::size_t n = encode_configuration(members_.applied, std::span{buf}.subspan(2));
+            buf[0] = static_cast<std::byte>(n & 0xff);
+            buf[1] = static_cast<std::byte>(n >> 8);
+            std::copy(state.begin(), state.end(), buf.begin() + static_cast<std::ptrdiff_t>(2 + n));
+            buf.resize(2 + n + state.size());
+            last_write_ = storage_.save_snapshot(applied_, storage_.term_at(applied_),
+                                                 std::span<const std::byte>{buf});
+        } else {
+            last_write_ = storage_.save_snapshot(applied_, storage_.term_at(applied_),
+                                                 std::as_bytes(std::span{snap}));
+        }
     }
 
     /// Starts a linearizable read identified by `context` (ReadIndex, thesis 6.4). On the
@@ -619,7 +693,17 @@ public:
     log_index last_index() const noexcept { return storage_.last_index(); }
     /// The last index this node's storage holds durably (what the leader counts for itself).
     log_index durable_index() const noexcept { return durable_index_; }
+    /// The configuration in effect: the latest in the log, committed or not (thesis 4.1).
     const configuration& config() const noexcept { return config_; }
+    /// The index of the entry holding config() (the snapshot's index, or 0 for the
+    /// configuration the node was started with). Committed once commit_index() reaches it.
+    log_index config_index() const noexcept {
+        if constexpr (features.membership) {
+            return members_.index;
+        } else {
+            return log_index{0};
+        }
+    }
     const settings& current_settings() const noexcept { return settings_; }
     /// The leader's record of follower `n`; nullptr unless leading and `n` is a member.
     const progress_type* progress_of(node_id n) const noexcept {
@@ -755,8 +839,8 @@ private:
         scratch_.push_back(entry_type{term_, storage_.last_index().next(), entry_kind::noop, {}});
         write_log(std::span<const entry_type>{scratch_});
         for (progress_type& pr : leader_state_) send_append(pr);
-        if (maybe_commit()) broadcast_commit();
         arm_timer();
+        if (maybe_commit()) on_committed();
     }
 
     void send_timeout_now(node_id target) {
@@ -884,6 +968,7 @@ private:
     /// Heartbeats carry no entries. A follower in probe gets one more probe per heartbeat
     /// interval: the heartbeat's answer (a success at the match point) resumes replication.
     void broadcast_heartbeat() {
+        if constexpr (features.membership) forget_removed_peers();
         if constexpr (features.read_index) next_read_round();
         for (progress_type& pr : leader_state_) {
             if constexpr (snapshots) {
@@ -933,6 +1018,173 @@ private:
         return quorum_system_.phase1(config_, active) || quorum_system_.phase2(config_, active);
     }
 
+
+    // ---- membership (features.membership) ---------------------------------------------------
+
+    /// Committing advanced: tell the followers, then act on a configuration that committed.
+    /// Callers call it last, since it can end the leader's role.
+    void on_committed() {
+        broadcast_commit();
+        if constexpr (features.membership) {
+            if (role_ != role::leader || commit_ < members_.index) return;
+            if (config_.joint()) {
+                // Thesis 4.3: C_old,new is committed, so C_new can be appended.
+                configuration next = config_;
+                next.voters_outgoing.clear();
+                append_configuration(next);
+                return;
+            }
+            if (!config_.is_voter(self_)) {
+                // Thesis 4.2.2: a leader that is not part of C_new steps down once C_new is
+                // committed. Hand over to the most up-to-date voter, so no election timeout
+                // passes without a leader.
+                const progress_type* best = nullptr;
+                for (const progress_type& pr : leader_state_)
+                    if (config_.voters.contains(pr.id) && (!best || best->match < pr.match))
+                        best = &pr;
+                if (best && best->match == storage_.last_index()) send_timeout_now(best->id);
+                step_down(term_, no_node);
+            }
+        }
+    }
+
+    /// Appends configuration `c` as a new entry and replicates it (leader only).
+    void append_configuration(const configuration& c)
+        requires(features.membership)
+    {
+        scratch_.clear();
+        entry_type e{term_, storage_.last_index().next(), entry_kind::configuration, {}};
+        configuration_codec<payload_type>::encode(c, e.payload);
+        scratch_.push_back(std::move(e));
+        write_log(std::span<const entry_type>{scratch_});
+        for (progress_type& pr : leader_state_)
+            while (send_append(pr)) {
+            }
+        if (maybe_commit()) on_committed();
+    }
+
+    /// A configuration entry was appended: it is in effect from now on.
+    void adopt_configuration(const entry_type& e) {
+        if constexpr (features.membership) {
+            if (auto c = configuration_codec<payload_type>::decode(e.payload)) {
+                config_ = *c;
+                members_.index = e.index;
+                on_configuration_change();
+            }
+        }
+    }
+
+    /// Entries from `first` on are being replaced, among them the entry holding config_: the
+    /// configuration in effect becomes the latest one before `first`. Truncation stays above
+    /// the commit index, so only entries after applied_ need a look.
+    void revert_configuration(log_index first) {
+        if constexpr (features.membership) {
+            for (log_index i = first.prev(); applied_ < i && storage_.first_index() <= i;
+                 i = i.prev()) {
+                const auto es = storage_.entries(i, i);
+                if (es.empty() || es[0].kind != entry_kind::configuration) continue;
+                if (auto c = configuration_codec<payload_type>::decode(es[0].payload)) {
+                    config_ = *c;
+                    members_.index = i;
+                    on_configuration_change();
+                    return;
+                }
+            }
+            config_ = members_.applied;
+            members_.index = members_.applied_index;
+            on_configuration_change();
+        }
+    }
+
+    /// Finds the configuration in effect from storage: the snapshot's (or the one the node was
+    /// started with), then every configuration entry of the log after it.
+    void recover_configuration() {
+        if constexpr (features.membership) {
+            configuration c = config_;
+            log_index at{0};
+            if constexpr (snapshots) {
+                if (log_index{0} < storage_.snapshot_index()) {
+                    if (auto r = snapshot_configuration(storage_.snapshot_data())) {
+                        c = *r;
+                        at = storage_.snapshot_index();
+                    }
+                }
+            }
+            config_ = members_.applied = c;
+            members_.index = members_.applied_index = at;
+            const log_index last = storage_.last_index();
+            for (log_index i = std::max(storage_.first_index(), at.next()); i <= last;) {
+                const auto es = storage_.entries(i, last);
+                if (es.empty()) break;
+                for (const entry_type& e : es) {
+                    if (e.kind != entry_kind::configuration) continue;
+                    auto r = configuration_codec<payload_type>::decode(e.payload);
+                    if (!r) continue;
+                    config_ = *r;
+                    members_.index = e.index;
+                    if (e.index <= applied_) {
+                        members_.applied = *r;
+                        members_.applied_index = e.index;
+                    }
+                }
+                i = i + es.size();
+            }
+            if (role_ == role::leader) on_configuration_change();
+        }
+    }
+
+    /// A leader starts replicating to every new member at once (it needs the entry that made
+    /// it one). Removed members are forgotten later (forget_removed_peers).
+    void on_configuration_change() {
+        if (role_ != role::leader) return;
+        config_.for_each_member([&](node_id n) {
+            if (n == self_ || leader_state_.find(n)) return;
+            if (leader_state_.full())
+                leader_state_.remove_if([&](const progress_type& pr) { return !config_.contains(pr.id); });
+            leader_state_.add(n, storage_.last_index());
+        });
+    }
+
+    /// Once the configuration that removed a peer is committed, the leader stops replicating
+    /// to it: after the peer holds that entry (so it knows it was removed and never
+    /// campaigns), or after an election timeout's worth of heartbeats if it does not answer.
+    void forget_removed_peers() {
+        if constexpr (features.membership) {
+            if (commit_ < members_.index) return;
+            const ticks grace = settings_.election_timeout_ticks / settings_.heartbeat_interval_ticks;
+            leader_state_.remove_if([&](progress_type& pr) {
+                if (config_.contains(pr.id)) return false;
+                return members_.index <= pr.match || grace <= ++pr.removed_heartbeats;
+            });
+        }
+    }
+
+    /// With membership, stored snapshots start with the configuration they cover: a u16
+    /// length and the encoded configuration. The state machine's bytes follow.
+    static std::span<const std::byte> snapshot_state(std::span<const std::byte> d) noexcept {
+        if constexpr (features.membership) {
+            if (d.size() < 2) return {};
+            const std::size_t n = std::to_integer<std::size_t>(d[0]) |
+                                  (std::to_integer<std::size_t>(d[1]) << 8);
+            return d.size() < 2 + n ? std::span<const std::byte>{} : d.subspan(2 + n);
+        } else {
+            return d;
+        }
+    }
+    static result<configuration> snapshot_configuration(std::span<const std::byte> d) noexcept {
+        if (d.size() < 2) return errc::malformed;
+        const std::size_t n = std::to_integer<std::size_t>(d[0]) |
+                              (std::to_integer<std::size_t>(d[1]) << 8);
+        if (d.size() < 2 + n) return errc::malformed;
+        return decode_configuration(d.subspan(2, n));
+    }
+
+    struct membership_state {
+        configuration applied;       ///< the latest configuration at or below applied_
+        log_index index{0};          ///< the entry holding config_ (0: the initial one)
+        log_index applied_index{0};  ///< the entry holding `applied`
+    };
+
     // ---- follower helpers -------------------------------------------------------------------
 
     /// Terms grow by one per election, so no real peer ever sends one near 2^64. Taking such a
@@ -952,6 +1204,11 @@ private:
         for (std::size_t k = 0; k < m.entries.size(); ++k) {
             if (!(m.entries[k].index == m.prev_index + (k + 1))) return false;
             if (m.term < m.entries[k].term) return false;
+            if constexpr (features.membership) {
+                if (m.entries[k].kind == entry_kind::configuration &&
+                    !configuration_codec<payload_type>::decode(m.entries[k].payload))
+                    return false;
+            }
         }
         return true;
     }
@@ -995,7 +1252,15 @@ private:
         const log_index last = es.back().index;
         // Entries at and after `first` may be replaced: they no longer count as durable.
         if (first <= durable_index_) durable_index_ = first.prev();
+        if constexpr (features.membership) {
+            // A configuration takes effect when appended; one truncated away is undone.
+            if (first <= members_.index) revert_configuration(first);
+        }
         last_write_ = storage_.append(es);
+        if constexpr (features.membership) {
+            for (const entry_type& e : es)
+                if (e.kind == entry_kind::configuration) adopt_configuration(e);
+        }
         if (last_write_ <= storage_.durable()) {
             pending_log_writes_.clear();
             durable_index_ = last;
@@ -1017,7 +1282,7 @@ private:
         }
         outbox_.release_through(durable);
         count_self_vote_if_durable();
-        if (role_ == role::leader && maybe_commit()) broadcast_commit();
+        if (role_ == role::leader && maybe_commit()) on_committed();
     }
 
     /// Every message but the leader's AppendEntries waits until everything this node has
@@ -1051,7 +1316,15 @@ private:
                 if (role_ == role::leader && e.term == term_) {
                     const std::size_t b = bytes_of(e.payload);
                     leader_state_.uncommitted_bytes -=
-                        std::min(leader_state_.uncommitted_bytes, e.kind == entry_kind::noop ? 0 : b);
+                        std::min(leader_state_.uncommitted_bytes, e.kind == entry_kind::normal ? b : 0);
+                }
+                if constexpr (features.membership) {
+                    if (e.kind == entry_kind::configuration) {
+                        if (auto c = configuration_codec<payload_type>::decode(e.payload)) {
+                            members_.applied = *c;
+                            members_.applied_index = e.index;
+                        }
+                    }
                 }
                 state_machine_.apply(e);
                 applied_ = e.index;
@@ -1254,6 +1527,9 @@ private:
     [[no_unique_address]] detail::member_if<features.check_quorum, check_quorum_state> check_quorum_{};
     [[no_unique_address]] detail::member_if<features.leader_transfer, transfer_state> transfer_{};
     [[no_unique_address]] detail::member_if<features.read_index, read_state> reads_{};
+    [[no_unique_address]] detail::member_if<features.membership, membership_state> members_{};
+    [[no_unique_address]] detail::member_if<features.membership && snapshots, std::vector<std::byte>>
+        snapshot_buffer_{};
 
     election election_;
     leader_state<inflight_capacity> leader_state_;

@@ -36,6 +36,23 @@ struct features {
     /// clock drift bound. Needs check_quorum (followers must refuse to elect another leader
     /// within the lease) and read_index.
     bool lease_read = false;
+    /// Membership changes (thesis 4): configurations travel as log entries and take effect
+    /// when appended; joint consensus (C_old,new then C_new) or single-server changes; learners
+    /// that catch up before promotion; a removed leader steps down once C_new commits. Needs a
+    /// payload that can carry a configuration (synod::configuration_payload).
+    bool membership = false;
+};
+
+/// How propose_configuration() moves to a new configuration.
+enum class membership_change : std::uint8_t {
+    /// A single-server change when at most one voter is added or removed, joint otherwise.
+    automatic,
+    /// Always through the joint configuration C_old,new; the leader appends C_new once it
+    /// commits (thesis 4.3).
+    joint,
+    /// Straight to C_new (thesis 4.1); errc::invalid_configuration if more than one voter
+    /// would change.
+    single_server,
 };
 
 /// How a read was served: a caller can never mistake a lease read for a ReadIndex read.
