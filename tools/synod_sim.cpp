@@ -29,7 +29,8 @@ namespace {
 
 // Raft with every option its checks cover; reads use them only with --reads index|lease.
 using raft_with_everything = sim::raft_protocol<synod::raft::features{
-    .pre_vote = true, .check_quorum = true, .read_index = true, .lease_read = true}>;
+    .pre_vote = true, .check_quorum = true, .read_index = true, .lease_read = true,
+    .membership = true}>;
 
 struct arguments {
     std::string protocol = "raft";
@@ -51,7 +52,7 @@ struct arguments {
     std::fprintf(stderr,
                  "synod-sim: %s\n"
                  "usage: synod-sim [--protocol raft|multipaxos] [--nodes N] [--seeds A..B | N]\n"
-                 "                 [--faults none|default|lossy|partitions|crashes|brutal] [--ops K]\n"
+                 "                 [--faults none|default|lossy|partitions|crashes|clocks|brutal|churn] [--ops K]\n"
                  "                 [--jobs J] [--trace FILE] [--verbose] [--demo]\n"
                  "                 [--compact N] [--reads log|index|lease]   (Raft)\n",
                  why.c_str());
@@ -130,6 +131,8 @@ arguments parse(int argc, char** argv) {
     }
     if (!a.trace.empty() && a.first_seed != a.last_seed)
         usage_error("--trace needs a single seed (--seeds S..S)");
+    if (a.faults == "churn" && a.protocol != "raft")
+        usage_error("--faults churn: membership changes are simulated for Raft only");
     return a;
 }
 
@@ -140,6 +143,7 @@ sim::options options_for(const arguments& a, std::uint64_t seed) {
     o.ops = a.ops;
     sim::fault_profile::named(a.faults, o.faults);
     o.compact_every = a.compact;
+    o.timeline = a.first_seed == a.last_seed;  // one seed: say what happened if it fails
     o.read_path = a.reads;
     o.spread_reads = a.reads != sim::options::reads::log;
     return o;
@@ -170,6 +174,7 @@ std::string replay_command(const arguments& a, std::uint64_t seed) {
 struct totals {
     std::uint64_t seeds = 0, violations = 0, ops = 0, linearizable = 0, events = 0;
     std::uint64_t virtual_ticks = 0, elections = 0, crashes = 0, partitions = 0;
+    std::uint64_t config_changes = 0;
     double busy_seconds = 0;  ///< summed over workers: CPU time spent simulating
 };
 
@@ -204,6 +209,7 @@ totals run_all(const arguments& a, std::vector<sim::result>& failures) {
             t.elections += r.elections;
             t.crashes += r.crashes;
             t.partitions += r.partitions;
+            t.config_changes += r.config_changes;
             t.busy_seconds += busy;
             if (r.linearizable && r.ok) ++t.linearizable;
             if (a.verbose)
@@ -246,7 +252,7 @@ void print_summary(const arguments& a, const totals& t, double wall) {
     std::printf("protocol=%s nodes=%zu faults=%s seeds=%llu violations=%llu ops=%llu "
                 "linearizable=%llu/%llu events=%llu events_per_s=%.0f events_per_s_per_core=%.0f "
                 "virtual_s=%.1f wall_s=%.2f virtual_to_wall=%.0f elections=%llu crashes=%llu "
-                "partitions=%llu\n",
+                "partitions=%llu",
                 a.protocol.c_str(), a.nodes, a.faults.c_str(),
                 static_cast<unsigned long long>(t.seeds), static_cast<unsigned long long>(t.violations),
                 static_cast<unsigned long long>(t.ops), static_cast<unsigned long long>(t.linearizable),
@@ -256,14 +262,21 @@ void print_summary(const arguments& a, const totals& t, double wall) {
                 wall > 0 ? static_cast<double>(t.virtual_ticks) / 1000.0 / wall : 0.0,
                 static_cast<unsigned long long>(t.elections), static_cast<unsigned long long>(t.crashes),
                 static_cast<unsigned long long>(t.partitions));
+    if (t.config_changes)
+        std::printf(" config_changes=%llu", static_cast<unsigned long long>(t.config_changes));
+    std::printf("\n");
 }
 
 int report_failures(const arguments& a, const std::vector<sim::result>& failures) {
     if (failures.empty()) return 0;
     const sim::result& f = failures.front();
-    std::printf("\nVIOLATION at seed %llu: %s\nlast events before it:\n%s\nreplay: %s\n",
-                static_cast<unsigned long long>(f.seed), f.failure.c_str(), f.last_events.c_str(),
-                replay_command(a, f.seed).c_str());
+    std::printf("\nVIOLATION at seed %llu: %s\nlast events before it:\n%s\n",
+                static_cast<unsigned long long>(f.seed), f.failure.c_str(), f.last_events.c_str());
+    if (!f.timeline.empty()) {
+        std::printf("what happened in that run:\n");
+        for (const std::string& line : f.timeline) std::printf("  %s\n", line.c_str());
+    }
+    std::printf("replay: %s\n", replay_command(a, f.seed).c_str());
     if (failures.size() > 1) {
         std::printf("other failing seeds:");
         for (std::size_t i = 1; i < failures.size() && i < 20; ++i)

@@ -414,3 +414,27 @@ BOOST_AUTO_TEST_CASE(seven_nodes_with_figure_7_logs_converge_on_the_leaders_log)
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// Lost acknowledgements and nothing more to send: the follower holds every entry but the
+// leader's record of it stays behind, and each heartbeat answer (at the recorded match point,
+// reporting a last index equal to what was sent) looked like "nothing missing". The leader now
+// asks for a confirmation at the last index sent, so the entries commit without a new proposal.
+BOOST_AUTO_TEST_CASE(entries_commit_after_their_acknowledgements_are_lost) {
+    raft_fixture<> c{3};
+    c.hup(1);
+    c.deliver();
+    c.net().drop_if([](const runtime::sync::envelope<raft_message>& e) {
+        const auto* r = std::get_if<raft::append_response>(&e.message);
+        return r && !r->heartbeat;
+    });
+    const auto at = c[1].propose("x");
+    BOOST_TEST_REQUIRE(at.has_value());
+    c.deliver();
+    BOOST_TEST(c[2].last_index() == *at);
+    BOOST_TEST(c[1].commit_index() < *at);
+    c.net().recover();
+    c.run(3);
+    BOOST_TEST(c[1].commit_index() == *at);
+    BOOST_TEST(c[2].commit_index() == *at);
+    BOOST_TEST(c[3].commit_index() == *at);
+}

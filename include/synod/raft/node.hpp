@@ -297,6 +297,12 @@ public:
             // The heartbeat went out after AppendEntries the follower still lacks: they were
             // lost. Resume from the match point rather than wait for a gap to show.
             pr->become_replicate();
+        } else if (m.heartbeat && pr->match < pr->next.prev() &&
+                   pr->state == progress_state::replicate) {
+            // The follower holds as much as was sent, but the answers saying so were lost:
+            // without a new proposal nothing would ask again. An empty AppendEntries at the
+            // last index sent asks it to confirm the match.
+            confirm_match(*pr);
         }
         const bool committed = updated && maybe_commit();
         while (send_append(*pr)) {
@@ -427,7 +433,7 @@ public:
         if (!plausible_term(m.term)) return;  // bad input: see plausible_term()
         if (m.term < term_) return;
         if (term_ < m.term) step_down(m.term, m.from);
-        if (role_ == role::leader || !config_.is_voter(self_)) return;
+        if (role_ == role::leader || !may_campaign()) return;
         if (!room_to_lead()) return;
         become_candidate(true);
     }
@@ -453,11 +459,14 @@ public:
                 if (transfer_.deadline <= now) abort_transfer();
             }
         } else if (election_deadline_ <= now) {
-            if (config_.is_voter(self_)) {
+            if (may_campaign()) {
                 campaign();
                 return;
             }
-            reset_election_timer();  // learners never campaign
+            // Learners (and removed nodes) never campaign. Not heard from the leader for an
+            // election timeout: forget it, so clients are not sent to a stale one.
+            leader_ = no_node;
+            reset_election_timer();
         }
         arm_timer();
     }
@@ -468,9 +477,9 @@ public:
     // ---- commands -----------------------------------------------------------------------
 
     /// Starts an election now (a pre-election first with pre-vote), as if the election timer
-    /// fired. A leader, or a node that is not a voter, ignores it.
+    /// fired. A leader, or a node that is not a voter (see may_campaign()), ignores it.
     void campaign() {
-        if (role_ == role::leader || !config_.is_voter(self_)) return;
+        if (role_ == role::leader || !may_campaign()) return;
         if (!room_to_lead()) {
             // Wait for the owner to compact; try again after another election timeout.
             reset_election_timer();
@@ -920,6 +929,15 @@ private:
         return true;
     }
 
+    /// An empty AppendEntries at the last index sent to `pr`: its answer confirms the match.
+    void confirm_match(progress_type& pr) {
+        const log_index prev = pr.next.prev();
+        if (prev < storage_.first_index().prev() || storage_.last_index() < prev) return;
+        transmit(pr.id, append_entries<payload_type>{term_, self_, prev, storage_.term_at(prev),
+                                                     commit_, {}, false, read_round()});
+        pr.commit_sent = std::max(pr.commit_sent, std::min(commit_, prev));
+    }
+
     /// An AppendEntries with no entries at the follower's match point: always consistent for
     /// the follower, so it serves as heartbeat and as commit notification (`heartbeat` false:
     /// its answer says nothing about lost messages, since others may be in flight).
@@ -1020,6 +1038,20 @@ private:
 
 
     // ---- membership (features.membership) ---------------------------------------------------
+
+    /// A voter of the configuration in effect campaigns. So does a node that the latest
+    /// configuration leaves out while that configuration is not committed, if it was a voter
+    /// before (thesis 4.2.2): it may hold the only log a new leader could be elected with
+    /// (a leader that demoted itself and lost its role before C_new committed). Its own vote
+    /// counts only where it is a voter.
+    bool may_campaign() const noexcept {
+        if (config_.is_voter(self_)) return true;
+        if constexpr (features.membership) {
+            return commit_ < members_.index && members_.applied.is_voter(self_);
+        } else {
+            return false;
+        }
+    }
 
     /// Committing advanced: tell the followers, then act on a configuration that committed.
     /// Callers call it last, since it can end the leader's role.

@@ -49,8 +49,13 @@ struct fault_profile {
     /// its clock slows down and every other clock runs fast (the arrangement in which a lease
     /// outliving its bound shows), instead of each node keeping a skew of its own.
     bool one_slow_clock = false;
+    /// Membership churn (protocols built with membership changes): the cluster starts with
+    /// `initial_voters` of its nodes as voters (0: all) and the others outside it, and about
+    /// every `churn_ticks` the leader is asked to add, promote, demote or remove nodes.
+    std::uint64_t churn_ticks = 0;
+    std::size_t initial_voters = 0;
 
-    /// The named profiles: none, default, lossy, partitions, crashes, clocks, brutal.
+    /// The named profiles: none, default, lossy, partitions, crashes, clocks, brutal, churn.
     static bool named(std::string_view name, fault_profile& out) noexcept {
         fault_profile p;
         if (name == "none") {
@@ -110,6 +115,20 @@ struct fault_profile {
             p.pause_ppm = {100, 800};
             p.fsync_ticks = {0, 20};
             p.skew_ppm = {0, 50'000};
+        } else if (name == "churn") {
+            // Members come and go while nodes crash and the network partitions and loses.
+            p.churn_ticks = 300;
+            p.initial_voters = 3;
+            p.loss_ppm = {0, 30'000};
+            p.duplicate_ppm = {0, 10'000};
+            p.tail_ppm = {0, 20'000};
+            p.partition_ppm = {0, 400};
+            p.crash_ppm = {0, 400};
+            p.commit_crash_ppm = {0, 20'000};
+            p.election_crash_ppm = {0, 50'000};
+            p.torn_ppm = {0, 500'000};
+            p.pause_ppm = {0, 200};
+            p.fsync_ticks = {0, 10};
         } else {
             return false;
         }

@@ -213,6 +213,55 @@ struct raft_protocol {
             return errc::unavailable;
         }
     }
+    /// Asks leader `n` for a random membership change among nodes 1..`nodes`: add a learner,
+    /// promote a learner, demote or remove a voter, or remove a learner; now and then two at
+    /// once (joint consensus). Returns what was started, or "" if the leader refused.
+    static std::string change_membership(node_type& n, std::size_t nodes, xoshiro256& r)
+        requires(Features.membership)
+    {
+        configuration target = n.config();
+        if (target.joint()) return {};
+        std::string what;
+        const int changes = uniform(r, 0, 3) == 0 ? 2 : 1;
+        for (int k = 0; k < changes; ++k) {
+            const node_id x{static_cast<std::uint32_t>(uniform(r, 1, nodes))};
+            const std::string name = "n" + std::to_string(x.value);
+            const bool drop = uniform(r, 0, 1) == 0;
+            if (target.voters.contains(x)) {
+                if (target.voters.size() == 1) continue;
+                target.voters.erase(x);
+                if (!drop) target.learners.insert(x);
+                what += (drop ? " remove voter " : " demote ") + name;
+            } else if (target.learners.contains(x)) {
+                target.learners.erase(x);
+                if (!drop) target.voters.insert(x);
+                what += (drop ? " remove learner " : " promote ") + name;
+            } else {
+                target.learners.insert(x);
+                what += " add learner " + name;
+            }
+        }
+        if (what.empty()) return {};
+        const auto how = uniform(r, 0, 2) == 0 ? raft::membership_change::joint
+                                               : raft::membership_change::automatic;
+        if (!n.propose_configuration(target, how)) return {};
+        return what.substr(1) + (n.config().joint() ? " (joint)" : "");
+    }
+    /// One node's state for diagnostics: role, term, commit, last index, configuration.
+    static std::string describe_node(const node_type& n) {
+        auto set = [](const node_set& s) {
+            std::string out;
+            for (node_id x : s) out += (out.empty() ? "" : ",") + std::to_string(x.value);
+            return "{" + out + "}";
+        };
+        const configuration& c = n.config();
+        return std::string{raft::to_string(n.role())} + " term " + std::to_string(n.term().value) +
+               " commit " + std::to_string(n.commit_index().value) + " last " +
+               std::to_string(n.last_index().value) + " voters " + set(c.voters) +
+               (c.joint() ? " outgoing " + set(c.voters_outgoing) : std::string{}) +
+               (c.learners.empty() ? std::string{} : " learners " + set(c.learners)) + " @" +
+               std::to_string(n.config_index().value);
+    }
     static bool is_leader(const node_type& n) noexcept { return n.is_leader(); }
     static node_id leader_hint(const node_type& n) noexcept { return n.leader(); }
     static std::uint64_t term_of(const node_type& n) noexcept { return n.term().value; }

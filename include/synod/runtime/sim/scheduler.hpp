@@ -26,6 +26,7 @@ enum class event_kind : std::uint8_t {
     client_reply,   ///< reply `ref` reaches its client
     request,        ///< client request `ref` reaches `node`
     quiesce,        ///< the fault phase ends
+    churn,          ///< the leader is asked for a membership change
 };
 
 struct event {

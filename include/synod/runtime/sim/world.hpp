@@ -105,6 +105,7 @@ struct result {
     std::uint64_t elections = 0, crashes = 0, partitions = 0, messages = 0, dropped = 0;
     std::uint64_t committed = 0;  ///< the highest commit index reached
     std::uint64_t snapshot_restores = 0;  ///< state machines restored from a snapshot
+    std::uint64_t config_changes = 0;     ///< membership changes the leader accepted
     std::vector<std::string> timeline;
 };
 
@@ -176,7 +177,8 @@ public:
 
     explicit world(const options& o) : options_{o}, random_{o.seed} {
         rates_ = fault_rates::draw(o.faults, random_);
-        for (std::uint32_t i = 1; i <= o.nodes; ++i) config_.voters.insert(node_id{i});
+        const std::size_t voters = o.faults.initial_voters ? std::min(o.faults.initial_voters, o.nodes) : o.nodes;
+        for (std::uint32_t i = 1; i <= voters; ++i) config_.voters.insert(node_id{i});
         nodes_.resize(o.nodes + 1);
         for (std::uint32_t i = 1; i <= o.nodes; ++i) {
             slot& s = nodes_[i];
@@ -193,6 +195,7 @@ public:
             queue_.at(uniform(random_, 0, 50), event_kind::client_wake, 0, c << 32);
         }
         queue_.at(o.faults.fault_ticks, event_kind::quiesce, 0, 0);
+        if (o.faults.churn_ticks) queue_.at(o.faults.churn_ticks, event_kind::churn, 0, 0);
         if (rates_.partition_ppm || rates_.crash_ppm || rates_.pause_ppm || rates_.power_loss_ppm)
             schedule_next_fault();
     }
@@ -409,6 +412,7 @@ private:
             case event_kind::client_reply: return on_client_reply(e.ref);
             case event_kind::request: return on_request(e);
             case event_kind::quiesce: return on_quiesce();
+            case event_kind::churn: return on_churn();
         }
     }
 
@@ -627,6 +631,29 @@ private:
         note("faults stop; the cluster must settle and finish every operation");
     }
 
+    /// Membership churn: the newest leader is asked for a random change (which it may refuse:
+    /// a change in progress, a learner not caught up); then the next attempt is drawn.
+    void on_churn() {
+        if (quiesced_) return;
+        std::uint32_t leader = 0;
+        for (std::uint32_t i = 1; i < nodes_.size(); ++i)
+            if (up(i) && Protocol::is_leader(*nodes_[i].node) &&
+                (!leader || Protocol::term_of(*nodes_[leader].node) < Protocol::term_of(*nodes_[i].node)))
+                leader = i;
+        if (leader && nodes_[leader].paused_until <= now_) {
+            if constexpr (requires(node_type& n) { Protocol::change_membership(n, options_.nodes, random_); }) {
+                const std::string what = Protocol::change_membership(*nodes_[leader].node, options_.nodes, random_);
+                if (!what.empty()) {
+                    ++result_.config_changes;
+                    note("n" + std::to_string(leader) + " starts a membership change: " + what);
+                }
+                after_step(leader);
+            }
+        }
+        const std::uint64_t t = options_.faults.churn_ticks;
+        queue_.at(now_ + uniform(random_, t / 2, t + t / 2), event_kind::churn, 0, 0);
+    }
+
     // ---- clients -----------------------------------------------------------------------------
 
     void on_client_wake(const event& e) {
@@ -779,8 +806,14 @@ private:
         std::uint32_t leader = 0;
         for (std::uint32_t i = 1; i < nodes_.size(); ++i)
             if (up(i) && Protocol::is_leader(*nodes_[i].node)) leader = i;
+        std::string nodes;
+        if constexpr (requires(const node_type& n) { Protocol::describe_node(n); }) {
+            for (std::uint32_t i = 1; i < nodes_.size(); ++i)
+                nodes += "; n" + std::to_string(i) + " " +
+                         (up(i) ? Protocol::describe_node(*nodes_[i].node) : std::string{"down"});
+        }
         return std::to_string(waiting) + " client operations still pending and " +
-               (leader ? "leader n" + std::to_string(leader) : std::string{"no leader"});
+               (leader ? "leader n" + std::to_string(leader) : std::string{"no leader"}) + nodes;
     }
 
     // ---- the end -------------------------------------------------------------------------------
@@ -910,6 +943,7 @@ private:
             case event_kind::client_reply: return "reply";
             case event_kind::request: return "request";
             case event_kind::quiesce: return "quiesce";
+            case event_kind::churn: return "churn";
         }
         return "?";
     }
