@@ -5,8 +5,8 @@
 //   - deliver messages:   bytes from a socket -> codec::read_frame + decode -> node.on(message)
 //   - fire timers:        the timer policy's now() is a millisecond clock; arm() records one
 //                         deadline per node; the loop calls node.on(timeout{}) once it passes
-//   - report durability:  storage::deferred_log holds writes until the loop "syncs" them (here:
-//                         marks them durable, as an fsync would) and calls node.on(writes_durable{})
+//   - report durability:  storage::deferred_log holds writes until the loop "syncs" them (here it
+//                         marks them durable, as an fsync would), then node.on(writes_durable{})
 //   - apply:              the node calls the state machine's apply() for each committed entry
 //
 // The node elects a leader, commits 100 commands, and the program checks that every node applied
@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -135,6 +136,7 @@ void turn(runtime& rt, std::vector<std::unique_ptr<node>>& nodes, const synod::n
         fds[i] = pollfd{rt.endpoints[i + 1].fd, POLLIN, 0};
         next = std::min(next, rt.endpoints[i + 1].deadline);
     }
+    // Wake at the next deadline, or after 50 ms anyway so that the caller's checks run.
     const synod::time_point now = rt.now();
     const int wait_ms = next <= now ? 0 : static_cast<int>(std::min<std::uint64_t>(next - now, 50));
     if (::poll(fds.data(), fds.size(), wait_ms) > 0) {

@@ -216,7 +216,8 @@ std::size_t run_paxos(const char* name, Quorum quorum, std::size_t phase2_size) 
         if (kept++ == 0) continue;
         net.isolate(r->id());
     }
-    for (command x = 10; x < 15; ++x) check(leader->propose(x).has_value(), name, "propose refused");
+    for (command x = 10; x < 15; ++x)
+        check(leader->propose(x).has_value(), name, "propose refused");
     net.run_for(3);
     const bool committed = leader->state_machine().applied.size() == 15;
     check(committed == (phase2_size <= 2), name,
