@@ -1,6 +1,9 @@
 // A replicated log by Multi-Paxos: five replicas elect a leader by timeouts, commit a stream of
 // commands at one phase-2 round trip each, lose the leader, elect another that recovers the slots
 // in flight, and carry on. Every replica applies the same commands in the same order.
+//
+// Shows multi_paxos::replica on the sync runtime: one phase 1 per leader, pipelined phase 2,
+// recovery of in-flight slots by a new leader, and redirecting clients with leader().
 #include <cstdio>
 #include <memory>
 #include <string>

@@ -2,6 +2,9 @@
 // value at the same moment; exactly one value is chosen, and every process reads the same one.
 // One process then crashes and restarts from its acceptor storage, and still reads that value
 // after asking again (a late write adopts the chosen value instead of its own).
+//
+// Shows single-decree Paxos: paxos::node composing proposer, acceptor and learner from one traits
+// struct, dueling proposers separated by randomized back-off, and a restart from acceptor storage.
 #include <cstdio>
 #include <memory>
 #include <string>

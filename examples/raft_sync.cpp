@@ -1,8 +1,8 @@
 // Three Raft nodes in one thread, on synod's sync runtime, replicating a counter.
 //
-// Shows the whole embedding in one screen: pick the policies in a traits struct, build the
-// nodes, attach them to the in-process network, and drive it (run_for delivers messages and
-// fires timers). Run it: each node ends with the same counter.
+// Shows raft::node and the smallest complete embedding, in one screen: pick the policies in a
+// traits struct, build the nodes, attach them to the in-process network, and drive it (run_for
+// delivers messages and fires timers). Run it: each node ends with the same counter.
 #include <cstdio>
 #include <memory>
 #include <vector>

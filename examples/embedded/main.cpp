@@ -7,6 +7,9 @@
 // this folder), linked with the C driver: anything that needs the C++ runtime (operator new, a
 // throw, RTTI) fails the link. SYNOD_DEMO_RAFT / SYNOD_DEMO_PAXOS (default 1) pick the clusters,
 // so the size of each can be measured alone.
+//
+// Shows that the cores need nothing from a platform: fixed-capacity storage (storage/static.hpp)
+// and queues (runtime/sync/static_network.hpp) make a whole cluster fit in 32 KiB of flash.
 #include <cstring>
 
 #include <unistd.h>

@@ -6,6 +6,10 @@
 //
 // --peers lists every member as host:peer_port:client_port; member i (from 1) is node i.
 // scripts/cluster starts a local cluster; docs/runtime-asio.md describes the whole runtime.
+//
+// Shows the cores as a real service: the same raft::node and multi_paxos::replica as the
+// in-process examples, under runtime/asio (TCP transport, steady_timer, file WAL with fsync off
+// the event loop), with linearizable reads and writes for unmodified Redis clients.
 
 #include <cstdio>
 #include <cstdlib>

@@ -45,6 +45,9 @@ inline assert_handler set_assert_handler(assert_handler h) noexcept {
 }  // namespace synod
 
 #ifndef SYNOD_ASSERT
+/// Checks an invariant of synod's own state: if the expression is false, calls the handler
+/// set by set_assert_handler() and aborts. On in release builds too (STYLE: a replica in a
+/// state it cannot explain must stop). Define it for the whole program to replace it.
 #define SYNOD_ASSERT(...)                  \
     (static_cast<bool>(__VA_ARGS__) ? void(0) \
                                     : ::synod::detail::assert_failed(#__VA_ARGS__, __FILE__, __LINE__))

@@ -15,10 +15,12 @@ namespace synod {
 /// then by proposer, so two proposers never share one (Paxos Made Simple, 2.2: "different
 /// proposals have different numbers"). `ballot{}` is below every real ballot.
 struct ballot {
-    std::uint64_t round = 0;
-    node_id proposer{};
+    std::uint64_t round = 0;  ///< grows by one per phase 1; 0 only in the null ballot
+    node_id proposer{};       ///< the proposer that owns the ballot; breaks ties between rounds
 
+    /// Same round and same proposer.
     friend constexpr bool operator==(const ballot&, const ballot&) noexcept = default;
+    /// Orders by round, then by proposer: a total order, so every ballot has one owner.
     friend constexpr std::strong_ordering operator<=>(const ballot& a, const ballot& b) noexcept {
         if (auto c = a.round <=> b.round; c != 0) return c;
         return a.proposer <=> b.proposer;
@@ -43,8 +45,9 @@ struct ballot {
 /// A value proposed under a ballot (Paxos Made Simple: a "proposal").
 template <class Value>
 struct proposal {
-    ballot number;
-    Value value;
+    ballot number;  ///< the ballot the value was proposed under
+    Value value;    ///< the value proposed
+    /// Same ballot and same value.
     friend constexpr bool operator==(const proposal&, const proposal&) = default;
 };
 

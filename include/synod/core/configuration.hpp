@@ -23,13 +23,17 @@ namespace synod {
 /// A sorted set of distinct node ids, at most `max_nodes`, stored in place.
 class node_set {
 public:
+    /// The empty set.
     node_set() noexcept = default;
+    ///@{
+    /// The set of `ids` (duplicates count once): `node_set{1u, 2u, 3u}`.
     node_set(std::initializer_list<node_id> ids) {
         for (node_id n : ids) insert(n);
     }
     node_set(std::initializer_list<std::uint32_t> ids) {
         for (std::uint32_t n : ids) insert(node_id{n});
     }
+    ///@}
 
     /// Adds `n`; false if it was present already. Asserts capacity: check `full()` on input.
     bool insert(node_id n) {
@@ -46,6 +50,7 @@ public:
         ids_.erase(it);
         return true;
     }
+    /// True if `n` is in the set (binary search).
     bool contains(node_id n) const noexcept {
         return std::binary_search(ids_.begin(), ids_.end(), n);
     }
@@ -55,14 +60,23 @@ public:
         return (it != ids_.end() && *it == n) ? static_cast<std::size_t>(it - ids_.begin())
                                               : ids_.size();
     }
+    /// How many ids the set holds.
     std::size_t size() const noexcept { return ids_.size(); }
+    /// True when the set holds no id.
     bool empty() const noexcept { return ids_.empty(); }
+    /// True when it holds `max_nodes` ids: insert() would then be a programmer error.
     bool full() const noexcept { return ids_.full(); }
+    ///@{
+    /// The ids in increasing order.
     const node_id* begin() const noexcept { return ids_.begin(); }
     const node_id* end() const noexcept { return ids_.end(); }
+    ///@}
+    /// The `i`-th smallest id (pre: i < size()).
     node_id operator[](std::size_t i) const noexcept { return ids_[i]; }
+    /// Removes every id.
     void clear() noexcept { ids_.clear(); }
 
+    /// Equal when they hold the same ids.
     friend bool operator==(const node_set& a, const node_set& b) { return a.ids_ == b.ids_; }
 
 private:
@@ -73,14 +87,17 @@ private:
 /// vote). Raft's joint consensus adds `voters_outgoing`: while it is non-empty the configuration
 /// is joint and every decision needs a quorum of `voters` and a quorum of `voters_outgoing`.
 struct configuration {
-    node_set voters;
-    node_set learners;
-    node_set voters_outgoing;
+    node_set voters;           ///< count in quorums, may vote and lead
+    node_set learners;         ///< receive the log; never vote or lead
+    node_set voters_outgoing;  ///< the old voters during joint consensus; empty otherwise
 
+    /// True during joint consensus (voters_outgoing is not empty).
     bool joint() const noexcept { return !voters_outgoing.empty(); }
+    /// True if `n` votes, in the new or the old voters.
     bool is_voter(node_id n) const noexcept {
         return voters.contains(n) || voters_outgoing.contains(n);
     }
+    /// True if `n` is a member at all: a voter or a learner.
     bool contains(node_id n) const noexcept { return is_voter(n) || learners.contains(n); }
 
     /// Calls f(n) once for every node named in any part of the configuration.
@@ -107,6 +124,7 @@ struct configuration {
         return {};
     }
 
+    /// Equal when every part is.
     friend bool operator==(const configuration&, const configuration&) = default;
 };
 

@@ -23,12 +23,13 @@ enum class entry_kind : std::uint8_t {
 /// in, its kind, and the payload.
 template <class Payload>
 struct entry {
-    using payload_type = Payload;
-    term_t term{};
-    log_index index{};
-    entry_kind kind = entry_kind::normal;
-    Payload payload{};
+    using payload_type = Payload;  ///< the user's command type
+    term_t term{};  ///< the term (Raft) or ballot round (Multi-Paxos) it was created in
+    log_index index{};  ///< its position in the log, from 1
+    entry_kind kind = entry_kind::normal;  ///< a client command, a no-op or a configuration
+    Payload payload{};  ///< the command (empty for a no-op)
 
+    /// Equal when every field is.
     friend bool operator==(const entry&, const entry&) = default;
 };
 

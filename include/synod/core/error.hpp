@@ -80,14 +80,18 @@ constexpr std::string_view to_string(errc e) noexcept {
 template <class T>
 class [[nodiscard]] result {
 public:
+    /// Success, holding `value` (implicit, so that a function can `return value;`).
     result(T value) noexcept(std::is_nothrow_move_constructible_v<T>)  // NOLINT: implicit
         : error_{errc::ok}, value_{std::move(value)} {}
+    /// Failure with `e`, which must not be errc::ok (implicit: `return errc::not_leader;`).
     result(errc e) noexcept : error_{e}, empty_{} {  // NOLINT: implicit
         SYNOD_ASSERT(e != errc::ok);
     }
+    /// Copies the value or the error.
     result(const result& o) : error_{o.error_}, empty_{} {
         if (o.has_value()) std::construct_at(&value_, o.value_);
     }
+    /// Copies the value or the error.
     result& operator=(const result& o) {
         if (this != &o) {
             reset();
@@ -98,10 +102,16 @@ public:
     }
     ~result() { reset(); }
 
+    ///@{
+    /// True on success.
     bool has_value() const noexcept { return error_ == errc::ok; }
     explicit operator bool() const noexcept { return has_value(); }
+    ///@}
+    /// errc::ok on success, else why it failed.
     errc error() const noexcept { return error_; }
 
+    ///@{
+    /// The value; calling it on a failure is a programmer error (asserted).
     T& value() & noexcept {
         SYNOD_ASSERT(has_value());
         return value_;
@@ -114,6 +124,7 @@ public:
     const T& operator*() const& noexcept { return value(); }
     T* operator->() noexcept { return &value(); }
     const T* operator->() const noexcept { return &value(); }
+    ///@}
 
 private:
     void reset() noexcept {
@@ -133,9 +144,14 @@ template <>
 class [[nodiscard]] result<void> {
 public:
     result() noexcept = default;
+    /// Success for errc::ok, else failure with `e` (implicit: `return errc::log_full;`).
     result(errc e) noexcept : error_{e} {}  // NOLINT: implicit; errc::ok means success
+    ///@{
+    /// True on success.
     bool has_value() const noexcept { return error_ == errc::ok; }
     explicit operator bool() const noexcept { return has_value(); }
+    ///@}
+    /// errc::ok on success, else why it failed.
     errc error() const noexcept { return error_; }
 
 private:

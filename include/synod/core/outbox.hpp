@@ -20,6 +20,7 @@ namespace synod {
 template <class Transport, class Message, std::size_t Capacity = 32>
 class outbox {
 public:
+    /// An empty outbox sending through `transport`.
     explicit outbox(Transport transport) : transport_{std::move(transport)} {}
 
     /// Sends `m` to `to` now if `gate` is durable already (`gate <= durable`), else once it is.
@@ -55,10 +56,15 @@ public:
     /// Forgets every waiting message (a role change can make them wrong to send).
     void clear() noexcept { waiting_.clear(); }
 
+    /// Messages waiting for their write to become durable.
     std::size_t waiting() const noexcept { return waiting_.size(); }
+    /// Messages dropped because the outbox was full, since construction.
     std::size_t dropped() const noexcept { return dropped_; }
+    ///@{
+    /// The transport policy (a runtime may need to reach its state).
     Transport& transport() noexcept { return transport_; }
     const Transport& transport() const noexcept { return transport_; }
+    ///@}
 
 private:
     struct pending {

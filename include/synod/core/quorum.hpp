@@ -62,14 +62,18 @@ log_index committed_by_search(const node_set& voters, Phase2&& phase2, Match&& m
 
 /// Strict majorities for both phases: the classic choice of Raft and Paxos.
 struct majority {
+    /// Accepts any non-empty set of voters.
     result<void> validate(const node_set& voters) const {
         if (voters.empty()) return errc::invalid_configuration;
         return {};
     }
+    /// A strict majority of `n` voters: n / 2 + 1.
     static constexpr std::size_t quorum_size(std::size_t n) noexcept { return n / 2 + 1; }
+    /// At least a majority of `voters` are in `acks`.
     bool phase1(const node_set& voters, const node_set& acks) const noexcept {
         return detail::count_in(voters, acks) >= quorum_size(voters.size());
     }
+    /// Majorities in both phases: the same as phase1().
     bool phase2(const node_set& voters, const node_set& acks) const noexcept {
         return phase1(voters, acks);
     }
@@ -96,19 +100,25 @@ struct flexible_static {
     static_assert(Q1 + Q2 > N,
                   "flexible_static<Q1, Q2, N>: phase-1 and phase-2 quorums do not intersect "
                   "(Flexible Paxos needs Q1 + Q2 > N)");
+    /// Voters needed in phase 1 (elections, prepare).
     static constexpr std::size_t phase1_size = Q1;
+    /// Voters needed in phase 2 (replication, accept).
     static constexpr std::size_t phase2_size = Q2;
 
+    /// Accepts exactly `N` voters.
     result<void> validate(const node_set& voters) const {
         if (voters.size() != N) return errc::invalid_configuration;
         return {};
     }
+    /// At least `Q1` of `voters` are in `acks`.
     bool phase1(const node_set& voters, const node_set& acks) const noexcept {
         return detail::count_in(voters, acks) >= Q1;
     }
+    /// At least `Q2` of `voters` are in `acks`.
     bool phase2(const node_set& voters, const node_set& acks) const noexcept {
         return detail::count_in(voters, acks) >= Q2;
     }
+    /// The largest index a phase-2 quorum holds (search over the distinct match values).
     template <class Match>
     log_index committed(const node_set& voters, Match&& match) const {
         return detail::committed_by_search(
@@ -119,21 +129,25 @@ struct flexible_static {
 /// Flexible Paxos with quorum sizes chosen at run time. validate() rejects sizes that do not
 /// intersect (q1 + q2 <= n) with errc::quorum_not_intersecting: run nothing until it passes.
 struct flexible {
-    std::size_t q1 = 1;
-    std::size_t q2 = 1;
+    std::size_t q1 = 1;  ///< voters needed in phase 1 (elections, prepare)
+    std::size_t q2 = 1;  ///< voters needed in phase 2 (replication, accept)
 
+    /// Checks 1 <= q1, q2 <= n and q1 + q2 > n (errc::quorum_not_intersecting otherwise).
     result<void> validate(const node_set& voters) const {
         const std::size_t n = voters.size();
         if (n == 0 || q1 == 0 || q2 == 0 || q1 > n || q2 > n) return errc::invalid_configuration;
         if (q1 + q2 <= n) return errc::quorum_not_intersecting;
         return {};
     }
+    /// At least `q1` of `voters` are in `acks`.
     bool phase1(const node_set& voters, const node_set& acks) const noexcept {
         return detail::count_in(voters, acks) >= q1;
     }
+    /// At least `q2` of `voters` are in `acks`.
     bool phase2(const node_set& voters, const node_set& acks) const noexcept {
         return detail::count_in(voters, acks) >= q2;
     }
+    /// The largest index a phase-2 quorum holds (search over the distinct match values).
     template <class Match>
     log_index committed(const node_set& voters, Match&& match) const {
         return detail::committed_by_search(
@@ -146,32 +160,40 @@ struct flexible {
 /// Thresholds of 0 mean "more than half of the total weight". validate() checks
 /// phase1_weight + phase2_weight > total weight, the weighted form of the intersection rule.
 struct weighted {
+    /// (voter, weight) pairs; a voter not listed weighs 1.
     static_vector<std::pair<node_id, std::uint32_t>, max_nodes> weights;
-    std::uint64_t phase1_weight = 0;
-    std::uint64_t phase2_weight = 0;
+    std::uint64_t phase1_weight = 0;  ///< weight needed in phase 1; 0: more than half
+    std::uint64_t phase2_weight = 0;  ///< weight needed in phase 2; 0: more than half
 
+    /// The weight of voter `n`: as listed in `weights`, else 1.
     std::uint32_t weight_of(node_id n) const noexcept {
         for (const auto& [id, w] : weights)
             if (id == n) return w;
         return 1;
     }
+    /// The weight of all `voters`.
     std::uint64_t total(const node_set& voters) const noexcept {
         std::uint64_t t = 0;
         for (node_id v : voters) t += weight_of(v);
         return t;
     }
+    /// The weight a phase-1 quorum of `voters` needs.
     std::uint64_t threshold1(const node_set& voters) const noexcept {
         return phase1_weight ? phase1_weight : total(voters) / 2 + 1;
     }
+    /// The weight a phase-2 quorum of `voters` needs.
     std::uint64_t threshold2(const node_set& voters) const noexcept {
         return phase2_weight ? phase2_weight : total(voters) / 2 + 1;
     }
+    /// The weight of the `voters` that are in `acks`.
     std::uint64_t weight_in(const node_set& voters, const node_set& acks) const noexcept {
         std::uint64_t w = 0;
         for (node_id v : voters)
             if (acks.contains(v)) w += weight_of(v);
         return w;
     }
+    /// Checks that both thresholds can be reached and that they add up to more than the total
+    /// weight (errc::quorum_not_intersecting otherwise).
     result<void> validate(const node_set& voters) const {
         const std::uint64_t t = total(voters);
         if (voters.empty() || t == 0) return errc::invalid_configuration;
@@ -179,12 +201,15 @@ struct weighted {
         if (threshold1(voters) + threshold2(voters) <= t) return errc::quorum_not_intersecting;
         return {};
     }
+    /// The weight of `voters` in `acks` reaches the phase-1 threshold.
     bool phase1(const node_set& voters, const node_set& acks) const noexcept {
         return weight_in(voters, acks) >= threshold1(voters);
     }
+    /// The weight of `voters` in `acks` reaches the phase-2 threshold.
     bool phase2(const node_set& voters, const node_set& acks) const noexcept {
         return weight_in(voters, acks) >= threshold2(voters);
     }
+    /// The largest index a phase-2 quorum holds (search over the distinct match values).
     template <class Match>
     log_index committed(const node_set& voters, Match&& match) const {
         return detail::committed_by_search(
@@ -197,17 +222,20 @@ struct weighted {
 /// the inner system `Q`; otherwise it is `Q` over the voters alone.
 template <class Q>
 struct joint {
-    Q inner{};
+    Q inner{};  ///< the system that judges each half
 
+    /// Validates each half with the inner system.
     result<void> validate(const configuration& c) const {
         if (auto r = inner.validate(c.voters); !r) return r;
         if (c.joint()) return inner.validate(c.voters_outgoing);
         return {};
     }
+    /// A phase-1 quorum of the voters, and of the outgoing voters while joint.
     bool phase1(const configuration& c, const node_set& acks) const {
         return inner.phase1(c.voters, acks) &&
                (!c.joint() || inner.phase1(c.voters_outgoing, acks));
     }
+    /// A phase-2 quorum of the voters, and of the outgoing voters while joint.
     bool phase2(const configuration& c, const node_set& acks) const {
         return inner.phase2(c.voters, acks) &&
                (!c.joint() || inner.phase2(c.voters_outgoing, acks));

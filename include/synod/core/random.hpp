@@ -13,10 +13,16 @@ namespace synod {
 /// SplitMix64 (Steele, Lea, Flood 2014): tiny, good for seeding and for tests.
 class splitmix64 {
 public:
+    /// The type of each word drawn (UniformRandomBitGenerator).
     using result_type = std::uint64_t;
+    /// A generator whose sequence is fixed by `seed`.
     constexpr explicit splitmix64(std::uint64_t seed = 0) noexcept : state_{seed} {}
+    ///@{
+    /// The range of the words drawn: every 64-bit value.
     static constexpr result_type min() noexcept { return 0; }
     static constexpr result_type max() noexcept { return ~result_type{0}; }
+    ///@}
+    /// The next word of the sequence.
     constexpr result_type operator()() noexcept {
         std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
         z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -31,13 +37,19 @@ private:
 /// xoshiro256** (Blackman, Vigna 2018): fast, 256 bits of state, seeded through SplitMix64.
 class xoshiro256 {
 public:
+    /// The type of each word drawn (UniformRandomBitGenerator).
     using result_type = std::uint64_t;
+    /// A generator whose sequence is fixed by `seed` (expanded to 256 bits by SplitMix64).
     constexpr explicit xoshiro256(std::uint64_t seed = 0) noexcept {
         splitmix64 init{seed};
         for (auto& w : s_) w = init();
     }
+    ///@{
+    /// The range of the words drawn: every 64-bit value.
     static constexpr result_type min() noexcept { return 0; }
     static constexpr result_type max() noexcept { return ~result_type{0}; }
+    ///@}
+    /// The next word of the sequence.
     constexpr result_type operator()() noexcept {
         const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
         const std::uint64_t t = s_[1] << 17;

@@ -70,7 +70,9 @@ public:
         return s && s->sequence == sequence ? &s->answer : nullptr;
     }
 
+    /// Sessions held now.
     std::size_t size() const noexcept { return sessions_.size(); }
+    /// Most sessions held; past it, the idlest session is forgotten.
     static constexpr std::size_t capacity() noexcept { return MaxClients; }
 
 private:
@@ -120,10 +122,12 @@ private:
 template <class Inner, class Key, class Answer, std::size_t MaxClients = 1024>
 class exactly_once {
 public:
+    /// Wraps `inner`; a session idle for `expiry_entries` log entries is forgotten.
     explicit exactly_once(Inner inner = {}, std::uint64_t expiry_entries = 1'000'000)
         : inner_{std::move(inner)}, sessions_{expiry_entries} {}
 
     template <class Payload>
+    /// The state machine policy: executes a client command unless its session already did.
     void apply(const entry<Payload>& e) {
         if (e.kind != entry_kind::normal) return;
         const auto key = Key{}(e.payload);
@@ -143,8 +147,12 @@ public:
     }
     /// How the last client command applied was judged.
     session_verdict last_verdict() const noexcept { return last_verdict_; }
+    ///@{
+    /// The wrapped state machine.
     Inner& inner() noexcept { return inner_; }
     const Inner& inner() const noexcept { return inner_; }
+    ///@}
+    /// The client sessions, for inspection.
     const session_table<Answer, MaxClients>& sessions() const noexcept { return sessions_; }
 
 private:

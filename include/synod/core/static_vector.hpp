@@ -22,15 +22,21 @@ namespace synod {
 template <class T, std::size_t Capacity>
 class static_vector {
 public:
+    ///@{
+    /// The standard container member types; iterators are plain pointers.
     using value_type = T;
     using size_type = std::size_t;
     using iterator = T*;
     using const_iterator = const T*;
+    ///@}
 
     constexpr static_vector() noexcept = default;
+    /// Holds `values`, in order (no more than `Capacity`).
     static_vector(std::initializer_list<T> values) {
         for (const T& v : values) push_back(v);
     }
+    ///@{
+    /// Copies or moves the elements (the storage is inline, so a move moves each one).
     static_vector(const static_vector& other) {
         for (const T& v : other) push_back(v);
     }
@@ -52,22 +58,35 @@ public:
         }
         return *this;
     }
+    ///@}
     ~static_vector() { clear(); }
 
+    /// Most elements it can hold: `Capacity`.
     static constexpr size_type capacity() noexcept { return Capacity; }
+    /// Elements held now.
     constexpr size_type size() const noexcept { return size_; }
+    /// True when it holds nothing.
     constexpr bool empty() const noexcept { return size_ == 0; }
+    /// True when another push_back would be a programmer error.
     constexpr bool full() const noexcept { return size_ == Capacity; }
 
+    ///@{
+    /// The first element, contiguous with the others.
     T* data() noexcept { return std::launder(reinterpret_cast<T*>(storage_)); }
     const T* data() const noexcept {
         return std::launder(reinterpret_cast<const T*>(storage_));
     }
+    ///@}
+    ///@{
+    /// The elements, as a range of pointers.
     iterator begin() noexcept { return data(); }
     iterator end() noexcept { return data() + size_; }
     const_iterator begin() const noexcept { return data(); }
     const_iterator end() const noexcept { return data() + size_; }
+    ///@}
 
+    ///@{
+    /// Element access; an index out of range or an empty vector is a programmer error (asserted).
     T& operator[](size_type i) noexcept {
         SYNOD_ASSERT(i < size_);
         return data()[i];
@@ -80,7 +99,9 @@ public:
     T& back() noexcept { return (*this)[size_ - 1]; }
     const T& front() const noexcept { return (*this)[0]; }
     const T& back() const noexcept { return (*this)[size_ - 1]; }
+    ///@}
 
+    /// Constructs an element at the end from `args`; the vector must not be full (asserted).
     template <class... Args>
     T& emplace_back(Args&&... args) {
         SYNOD_ASSERT(size_ < Capacity);
@@ -88,8 +109,12 @@ public:
         ++size_;
         return *p;
     }
+    ///@{
+    /// Appends `v`; the vector must not be full (asserted).
     void push_back(const T& v) { emplace_back(v); }
     void push_back(T&& v) { emplace_back(std::move(v)); }
+    ///@}
+    /// Destroys the last element; the vector must not be empty (asserted).
     void pop_back() noexcept {
         SYNOD_ASSERT(size_ > 0);
         --size_;
@@ -110,17 +135,23 @@ public:
         for (size_type i = size_ - 1; i > at; --i) std::swap(data()[i], data()[i - 1]);
         return begin() + at;
     }
+    /// Destroys every element.
     void clear() noexcept {
         while (size_ > 0) pop_back();
     }
+    /// Shrinks to `n` elements, or grows to `n` with copies of `fill` (at most `Capacity`).
     void resize(size_type n, const T& fill = T{}) {
         while (size_ > n) pop_back();
         while (size_ < n) push_back(fill);
     }
 
+    ///@{
+    /// The elements as a span, for functions that take one.
     operator std::span<T>() noexcept { return {data(), size_}; }
     operator std::span<const T>() const noexcept { return {data(), size_}; }
+    ///@}
 
+    /// Same size and equal elements, in order.
     friend bool operator==(const static_vector& a, const static_vector& b) {
         if (a.size() != b.size()) return false;
         for (size_type i = 0; i < a.size(); ++i)

@@ -28,10 +28,13 @@ namespace synod::paxos {
 template <class Traits>
 class acceptor {
 public:
+    ///@{
+    /// The value type, policies and message type named by `Traits`.
     using value_type = typename Traits::value_type;
     using storage_type = typename Traits::storage;
     using transport_type = typename Traits::transport;
     using message_type = message<value_type>;
+    ///@}
 
     static_assert(check_acceptor_storage<storage_type, value_type>::value);
     static_assert(check_transport<transport_type, message_type>::value);
@@ -87,10 +90,12 @@ public:
             if (l != m.from) outbox_.send_after(write, durable, l, reply);
     }
 
+    ///@{
     /// Replies and other roles' messages: nothing for an acceptor to do.
     void on(const promise<value_type>&) noexcept {}
     void on(const accepted<value_type>&) noexcept {}
     void on(const reject&) noexcept {}
+    ///@}
 
     /// Visits `m` and handles it.
     void on(const message_type& m) {
@@ -101,13 +106,19 @@ public:
     /// An acceptor keeps no deadlines.
     void on(const timeout&) noexcept {}
 
+    /// This acceptor's node id.
     node_id id() const noexcept { return self_; }
+    /// The highest ballot promised; ballot{} if none.
     ballot promised() const noexcept { return storage_.promised(); }
+    /// The last proposal accepted, if any.
     std::optional<proposal<value_type>> accepted_proposal() const { return storage_.accepted(); }
     /// Replies waiting for their write to become durable.
     std::size_t waiting() const noexcept { return outbox_.waiting(); }
+    ///@{
+    /// The storage policy: what a restart would resume from.
     storage_type& storage() noexcept { return storage_; }
     const storage_type& storage() const noexcept { return storage_; }
+    ///@}
 
 private:
     node_id self_;

@@ -28,9 +28,12 @@ namespace synod::paxos {
 template <class Traits>
 class learner {
 public:
+    ///@{
+    /// The value type, quorum system and message type named by `Traits`.
     using value_type = typename Traits::value_type;
     using quorum_type = typename Traits::quorum;
     using message_type = message<value_type>;
+    ///@}
 
     static_assert(check_quorum_system<quorum_type>::value);
 
@@ -38,6 +41,7 @@ public:
     /// one. Forgetting a tally only delays learning: the highest ballot still completes.
     static constexpr std::size_t ballots_max = 8;
 
+    /// Learner `self`, counting the votes of `config.voters` with `quorum`.
     learner(node_id self, const configuration& config, quorum_type quorum = {})
         : self_{self}, acceptors_{config.voters}, quorum_{std::move(quorum)} {}
 
@@ -53,16 +57,24 @@ public:
         if (quorum_.phase2(acceptors_, t->voters)) chosen_ = t->voted.value;
     }
 
+    ///@{
+    /// Other roles' messages: nothing for a learner to do.
     void on(const prepare&) noexcept {}
     void on(const promise<value_type>&) noexcept {}
     void on(const accept<value_type>&) noexcept {}
     void on(const reject&) noexcept {}
+    ///@}
+    /// Visits `m` and handles it.
     void on(const message_type& m) {
         std::visit([this](const auto& x) { this->on(x); }, m);
     }
+    ///@{
+    /// A learner writes nothing and keeps no deadlines: nothing to do.
     void on(const writes_durable&) noexcept {}
     void on(const timeout&) noexcept {}
+    ///@}
 
+    /// This learner's node id.
     node_id id() const noexcept { return self_; }
     /// The chosen value, once learned. Never changes after that.
     const std::optional<value_type>& chosen() const noexcept { return chosen_; }

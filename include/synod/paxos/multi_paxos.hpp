@@ -115,6 +115,9 @@ enum class role : std::uint8_t {
 template <class Traits>
 class replica {
 public:
+    ///@{
+    /// The payload and policy types named by `Traits`, and the entry, pvalue, snapshot and
+    /// message types they make.
     using payload_type = typename Traits::payload_type;
     using storage_type = typename Traits::storage;
     using transport_type = typename Traits::transport;
@@ -126,6 +129,7 @@ public:
     using pvalue_type = pvalue<payload_type>;
     using snapshot_type = snapshot_type_of<state_machine_type>;
     using message_type = message<payload_type, snapshot_type>;
+    ///@}
     /// Log compaction is compiled in only for a snapshotting state machine.
     static constexpr bool compacts = snapshotting_state_machine<state_machine_type>;
 
@@ -358,6 +362,7 @@ public:
         }
     }
 
+    /// Visits `m` and handles it.
     void on(const message_type& m) {
         std::visit([this](const auto& x) { this->on(x); }, m);
     }
@@ -419,8 +424,11 @@ public:
 
     // ---- queries ----------------------------------------------------------------------------
 
+    /// This replica's node id.
     node_id id() const noexcept { return self_; }
+    /// Follower, candidate (running phase 1) or leader.
     role current_role() const noexcept { return role_; }
+    /// True once phase 1 is done and this replica proposes.
     bool is_leader() const noexcept { return role_ == role::leader; }
     /// The leader this replica knows of (itself when leading); no_node if none.
     node_id leader() const noexcept { return leader_; }
@@ -432,11 +440,19 @@ public:
     log_index applied_index() const noexcept { return applied_; }
     /// errc::ok, or why this replica refuses to run (its quorum system or configuration).
     errc status() const noexcept { return status_; }
+    /// The members: voters are acceptors, learners only receive the log.
     const configuration& config() const noexcept { return config_; }
+    ///@{
+    /// The storage policy: what a restart would resume from.
     storage_type& storage() noexcept { return storage_; }
     const storage_type& storage() const noexcept { return storage_; }
+    ///@}
+    ///@{
+    /// The state machine policy, holding every entry applied so far.
     state_machine_type& state_machine() noexcept { return sm_; }
     const state_machine_type& state_machine() const noexcept { return sm_; }
+    ///@}
+    /// The transport policy (a runtime may need to reach its state).
     transport_type& transport() noexcept { return transport_; }
 
 private:

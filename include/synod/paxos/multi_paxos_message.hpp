@@ -21,9 +21,9 @@ using synod::pvalue;
 
 /// Phase 1a for every slot at or after `first` (the candidate knows every slot before it chosen).
 struct prepare {
-    node_id from;
-    ballot proposed;
-    log_index first;
+    node_id from;     ///< the sender
+    ballot proposed;  ///< the candidate's ballot
+    log_index first;  ///< the first slot the promise covers
 };
 
 /// Phase 1b: the acceptor promised `promised` for all slots, and reports what it accepted at
@@ -33,12 +33,12 @@ struct prepare {
 /// the acceptor sends its snapshot instead.
 template <class Payload>
 struct promise {
-    node_id from;
-    ballot promised;
-    log_index first;
-    log_index commit;
-    log_index compacted;
-    std::span<const pvalue<Payload>> accepted;
+    node_id from;                               ///< the sender
+    ballot promised;                            ///< the ballot promised, for every slot
+    log_index first;                            ///< the first slot reported
+    log_index commit;                           ///< slots up to it are known chosen
+    log_index compacted;                        ///< last slot folded into a snapshot (0 if none)
+    std::span<const pvalue<Payload>> accepted;  ///< what it accepted from `first` on; borrowed
 };
 
 /// Phase 2a for a batch of consecutive slots, all proposed in ballot `number`, carrying the
@@ -46,37 +46,37 @@ struct promise {
 /// the leader's heartbeat.
 template <class Payload>
 struct accept {
-    node_id from;
-    ballot number;
-    log_index commit;
-    std::span<const pvalue<Payload>> entries;
+    node_id from;                              ///< the sender
+    ballot number;                             ///< the leader's ballot
+    log_index commit;                          ///< the leader's commit index
+    std::span<const pvalue<Payload>> entries;  ///< consecutive slots; borrowed; empty: heartbeat
 };
 
 /// Phase 2b: the acceptor accepted slots first..last in ballot `number` (an empty range answers a
 /// heartbeat), and knows every slot up to `commit` chosen.
 struct accepted {
-    node_id from;
-    ballot number;
-    log_index first;
-    log_index last;
-    log_index commit;
+    node_id from;      ///< the sender
+    ballot number;     ///< the ballot they were accepted in
+    log_index first;   ///< the first slot accepted
+    log_index last;    ///< the last slot accepted (first - 1: none)
+    log_index commit;  ///< slots up to it are known chosen
 };
 
 /// A prepare or accept under `rejected` was refused: the acceptor promised `promised`.
 struct reject {
-    node_id from;
-    ballot rejected;
-    ballot promised;
+    node_id from;     ///< the sender
+    ballot rejected;  ///< the ballot refused
+    ballot promised;  ///< the higher ballot promised: continue above it
 };
 
 /// The state machine as of slot `last_included`, for a replica that needs slots the sender
 /// compacted away. A snapshot holds only chosen slots, so it is valid under any ballot.
 template <class Snapshot>
 struct install_snapshot {
-    node_id from;
-    ballot number;
-    log_index last_included;
-    Snapshot state;
+    node_id from;             ///< the sender
+    ballot number;            ///< the sender's ballot
+    log_index last_included;  ///< the last slot the snapshot covers
+    Snapshot state;           ///< the state machine after that slot
 };
 
 /// Every Multi-Paxos message.

@@ -31,6 +31,7 @@ enum class roles : std::uint8_t {
     learner = 4,
     all = 7,
 };
+/// Both sets of roles: `roles::proposer | roles::acceptor`.
 constexpr roles operator|(roles a, roles b) noexcept {
     return static_cast<roles>(static_cast<std::uint8_t>(a) | static_cast<std::uint8_t>(b));
 }
@@ -97,12 +98,18 @@ struct quorum_of<true, Traits> {
 template <class Traits, roles R = roles::all>
 class node {
 public:
+    ///@{
+    /// Which roles are composed in.
     static constexpr bool has_proposer = plays(R, roles::proposer);
     static constexpr bool has_acceptor = plays(R, roles::acceptor);
     static constexpr bool has_learner = plays(R, roles::learner);
+    ///@}
     static_assert(has_proposer || has_acceptor || has_learner,
                   "paxos::node<Traits, R>: R must name at least one role");
 
+    ///@{
+    /// The value and message types, and the type of each role (an empty stand-in for a role
+    /// left out).
     using value_type = typename Traits::value_type;
     using message_type = message<value_type>;
     using proposer_type =
@@ -110,16 +117,23 @@ public:
     using acceptor_type =
         std::conditional_t<has_acceptor, acceptor<Traits>, detail::absent_role<1>>;
     using learner_type = std::conditional_t<has_learner, learner<Traits>, detail::absent_role<2>>;
+    ///@}
 
     /// The policy objects of the composed roles; leave out the ones marked `unused`.
     struct policies {
+        /// The acceptor's storage.
         typename detail::storage_of<has_acceptor, Traits>::type storage{};
+        /// The transport, shared by the proposer and the acceptor.
         typename detail::transport_of<has_proposer || has_acceptor, Traits>::type transport{};
+        /// The proposer's timer (retries, back-off).
         typename detail::clock_of<has_proposer, Traits>::timer timer{};
+        /// The proposer's random source (randomized back-off).
         typename detail::clock_of<has_proposer, Traits>::random random{};
+        /// The quorum system of the proposer and the learner.
         typename detail::quorum_of<has_proposer || has_learner, Traits>::type quorum{};
     };
 
+    /// Node `self` of the cluster `config`, its roles built from the policies in `p`.
     node(node_id self, const configuration& config, proposer_settings settings, policies p)
         : proposer_{make_proposer(self, config, settings, p)},
           acceptor_{make_acceptor(self, config, p)},
@@ -132,6 +146,10 @@ public:
         return proposer_.propose(std::move(v));
     }
 
+    ///@{
+    /// Hands each event to the roles it concerns: prepare and accept to the acceptor, promise
+    /// and reject to the proposer, accepted to the proposer and the learner, timeouts to the
+    /// proposer, durability to the acceptor.
     void on(const prepare& m) { acceptor_.on(m); }
     void on(const accept<value_type>& m) { acceptor_.on(m); }
     void on(const promise<value_type>& m) { proposer_.on(m); }
@@ -145,6 +163,7 @@ public:
     }
     void on(const timeout& t) { proposer_.on(t); }
     void on(const writes_durable& e) { acceptor_.on(e); }
+    ///@}
 
     /// The chosen value as this node knows it: learned, or seen chosen as proposer.
     std::optional<value_type> chosen() const {
@@ -155,6 +174,8 @@ public:
         return std::nullopt;
     }
 
+    ///@{
+    /// Each composed role, for its own queries and commands.
     proposer_type& as_proposer() noexcept
         requires has_proposer
     {
@@ -169,6 +190,7 @@ public:
         requires has_learner
     {
         return learner_;
+    ///@}
     }
 
 private:

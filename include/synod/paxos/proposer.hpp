@@ -67,18 +67,23 @@ enum class proposer_phase : std::uint8_t {
 template <class Traits>
 class proposer {
 public:
+    ///@{
+    /// The value type, policies and message type named by `Traits`.
     using value_type = typename Traits::value_type;
     using transport_type = typename Traits::transport;
     using timer_type = typename Traits::timer;
     using random_type = typename Traits::random;
     using quorum_type = typename Traits::quorum;
     using message_type = message<value_type>;
+    ///@}
 
     static_assert(check_transport<transport_type, message_type>::value);
     static_assert(check_timer<timer_type>::value);
     static_assert(check_random_source<random_type>::value);
     static_assert(check_quorum_system<quorum_type>::value);
 
+    /// Proposer `self`, sending to the voters of `config` (the acceptors), with its policies.
+    /// It starts idle: nothing happens until propose().
     proposer(node_id self, const configuration& config, proposer_settings settings,
              transport_type transport, timer_type timer, random_type random,
              quorum_type quorum = {})
@@ -153,14 +158,20 @@ public:
             start_round();
     }
 
+    ///@{
+    /// Messages for acceptors, and storage it does not have: nothing for a proposer to do.
     void on(const prepare&) noexcept {}
     void on(const accept<value_type>&) noexcept {}
     void on(const writes_durable&) noexcept {}
+    ///@}
+    /// Visits `m` and handles it.
     void on(const message_type& m) {
         std::visit([this](const auto& x) { this->on(x); }, m);
     }
 
+    /// This proposer's node id.
     node_id id() const noexcept { return self_; }
+    /// Where the current round is (see proposer_phase).
     proposer_phase phase() const noexcept { return phase_; }
     /// The ballot of the current (or last) round; ballot{} before the first.
     ballot current() const noexcept { return ballot_; }

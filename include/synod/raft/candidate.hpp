@@ -13,10 +13,12 @@ namespace synod::raft {
 /// duplicate or a changed mind is ignored.
 class election {
 public:
+    /// Forgets every answer, for a new election.
     void reset() noexcept {
         granted_.clear();
         rejected_.clear();
     }
+    /// Counts `voter`'s answer, unless it answered already.
     void record(node_id voter, bool granted) {
         if (granted_.contains(voter) || rejected_.contains(voter)) return;
         (granted ? granted_ : rejected_).insert(voter);
@@ -26,7 +28,9 @@ public:
     vote_outcome outcome(const joint<Q>& q, const configuration& c) const {
         return q.tally(c, granted_, rejected_);
     }
+    /// The voters that granted their vote.
     const node_set& granted() const noexcept { return granted_; }
+    /// The voters that refused it.
     const node_set& rejected() const noexcept { return rejected_; }
 
 private:

@@ -19,6 +19,7 @@ namespace synod::raft {
 template <std::size_t InflightCapacity>
 class leader_state {
 public:
+    /// The record kept per follower.
     using progress_type = progress<InflightCapacity>;
 
     /// Starts tracking every member but `self`, all in probe from `last.next()` (Raft 5.3:
@@ -33,6 +34,7 @@ public:
         });
         uncommitted_bytes = 0;
     }
+    /// Forgets every follower (on stepping down).
     void clear() noexcept { peers_.clear(); }
     bool full() const noexcept { return peers_.full(); }
     /// Starts tracking a member that joined, in probe from `next`.
@@ -54,6 +56,8 @@ public:
         while (peers_.size() > kept) peers_.pop_back();
     }
 
+    ///@{
+    /// The record of follower `n`; nullptr if `n` is not tracked.
     progress_type* find(node_id n) noexcept {
         for (progress_type& p : peers_)
             if (p.id == n) return &p;
@@ -64,10 +68,14 @@ public:
             if (p.id == n) return &p;
         return nullptr;
     }
+    ///@}
+    ///@{
+    /// Every follower's record.
     progress_type* begin() noexcept { return peers_.begin(); }
     progress_type* end() noexcept { return peers_.end(); }
     const progress_type* begin() const noexcept { return peers_.begin(); }
     const progress_type* end() const noexcept { return peers_.end(); }
+    ///@}
 
     /// Payload bytes proposed in this term and not yet committed (the proposal bound).
     std::size_t uncommitted_bytes = 0;
@@ -79,8 +87,8 @@ private:
 /// A pending leadership transfer (thesis 3.10): the follower being handed leadership, and when
 /// the attempt expires. Exists only in nodes built with features::leader_transfer.
 struct transfer_state {
-    node_id target{};
-    time_point deadline = time_never;
+    node_id target{};                  ///< the follower being handed leadership; no_node if none
+    time_point deadline = time_never;  ///< when the attempt is abandoned
 };
 
 }  // namespace synod::raft

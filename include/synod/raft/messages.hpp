@@ -19,27 +19,27 @@ namespace synod::raft {
 
 /// RequestVote (Raft 5.2), or a pre-vote (thesis 9.6): "would you vote for me at `term`?"
 struct vote_request {
-    term_t term;           ///< the term the candidate campaigns for
-    node_id from;
-    log_index last_index;  ///< the candidate's last log index (Raft 5.4.1 up-to-date check)
-    term_t last_term;      ///< the term of that entry
+    term_t term;            ///< the term the candidate campaigns for
+    node_id from;           ///< the sender
+    log_index last_index;   ///< the candidate's last log index (Raft 5.4.1 up-to-date check)
+    term_t last_term;       ///< the term of that entry
     bool pre_vote = false;  ///< a pre-vote: the receiver changes no state
     bool transfer = false;  ///< campaign ordered by the leader (TimeoutNow): skip stickiness
 };
 
 /// The answer to a vote_request.
 struct vote_response {
-    term_t term;  ///< the receiver's term; for a granted pre-vote, the term asked about
-    node_id from;
-    bool granted = false;
-    bool pre_vote = false;
+    term_t term;            ///< the receiver's term; for a granted pre-vote, the term asked about
+    node_id from;           ///< the sender
+    bool granted = false;   ///< the vote (or pre-vote) is granted
+    bool pre_vote = false;  ///< answers a pre-vote
 };
 
 /// AppendEntries (Raft 5.3): replicates entries and, when empty, serves as the heartbeat.
 template <class Payload>
 struct append_entries {
-    term_t term;
-    node_id from;
+    term_t term;  ///< the sender's term
+    node_id from;  ///< the sender
     log_index prev_index;  ///< the index just before the first entry
     term_t prev_term;      ///< the term at prev_index, for the consistency check
     log_index commit;      ///< the leader's commit index (capped to what the follower matches)
@@ -56,16 +56,16 @@ struct append_entries {
 
 /// The answer to append_entries.
 struct append_response {
-    term_t term;
-    node_id from;
-    bool success = false;
+    term_t term;           ///< the sender's term
+    node_id from;          ///< the sender
+    bool success = false;  ///< the consistency check passed; the entries are held
     /// On success the last index now known to match the leader's log; on rejection the
     /// prev_index that failed the consistency check.
     log_index index;
     /// On rejection, fast backtracking: the largest index <= prev_index whose term is <= the
     /// leader's prev_term, and that term; the leader resumes from there.
     log_index hint_index;
-    term_t hint_term;
+    term_t hint_term;  ///< the term at hint_index
     /// The follower's last log index (durable or not) when it answered.
     log_index last_index{};
     /// The answer to a heartbeat.
@@ -76,48 +76,48 @@ struct append_response {
 
 /// TimeoutNow (thesis 3.10): the leader tells an up-to-date follower to campaign at once.
 struct timeout_now {
-    term_t term;
-    node_id from;
+    term_t term;   ///< the sender's term
+    node_id from;  ///< the sender
 };
 
 /// A follower asks the leader for a read index on behalf of its client (follower reads).
 struct read_index_request {
-    term_t term;
-    node_id from;
+    term_t term;            ///< the sender's term
+    node_id from;           ///< the sender
     std::uint64_t context;  ///< the follower's identifier of the read
 };
 
 /// The leader's answer: once the follower has applied `index`, it may serve the read.
 /// `ok` is false if the leader could not confirm its leadership for this read.
 struct read_index_response {
-    term_t term;
-    node_id from;
-    std::uint64_t context;
-    log_index index;
-    bool ok = false;
+    term_t term;            ///< the sender's term
+    node_id from;           ///< the sender
+    std::uint64_t context;  ///< the follower's identifier of the read, echoed
+    log_index index;        ///< the read index: the leader's commit index when confirmed
+    bool ok = false;        ///< false if the leader could not confirm its leadership
 };
 
 /// InstallSnapshot (Raft 7): one chunk of the leader's snapshot, for a follower that needs
 /// entries the leader compacted away. Chunks are streamed with flow control; a follower that
 /// misses one answers with the offset it expects and the leader resumes there.
 struct install_snapshot {
-    term_t term;
-    node_id from;
-    log_index last_index;  ///< the snapshot replaces the log through this index
-    term_t last_term;
-    std::uint64_t offset = 0;       ///< where `data` starts in the snapshot
-    std::uint64_t total_bytes = 0;  ///< the snapshot's size
+    term_t term;                      ///< the sender's term
+    node_id from;                     ///< the sender
+    log_index last_index;             ///< the snapshot replaces the log through this index
+    term_t last_term;                 ///< the term of the entry at last_index
+    std::uint64_t offset = 0;         ///< where `data` starts in the snapshot
+    std::uint64_t total_bytes = 0;    ///< the snapshot's size
     std::span<const std::byte> data;  ///< borrowed from the leader's storage
 };
 
 /// The answer to install_snapshot: how many bytes of the snapshot the follower holds
 /// contiguously, and whether it installed it (then it matches the leader through last_index).
 struct snapshot_response {
-    term_t term;
-    node_id from;
-    log_index last_index;
-    std::uint64_t received = 0;
-    bool installed = false;
+    term_t term;                 ///< the sender's term
+    node_id from;                ///< the sender
+    log_index last_index;        ///< the snapshot answered about
+    std::uint64_t received = 0;  ///< bytes held contiguously from offset 0
+    bool installed = false;      ///< the snapshot is installed
 };
 
 /// Every Raft message.

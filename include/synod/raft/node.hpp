@@ -58,9 +58,16 @@
 
 namespace synod::raft {
 
+/// One Raft node: a deterministic state machine that takes events through on(...) and commands
+/// (propose, campaign, transfer_leadership, read_index, lease_read, compact) and acts only through
+/// the policies `Traits` names (see the file comment for the list). A node starts as a follower
+/// from what its storage holds, so a restart is simply a new node over the old storage.
 template <class Traits>
 class node {
 public:
+    ///@{
+    /// The payload and policy types named by `Traits` (the quorum system defaults to majority),
+    /// and the entry and message types they make.
     using payload_type = typename Traits::payload;
     using entry_type = entry<payload_type>;
     using message_type = message<payload_type>;
@@ -70,9 +77,16 @@ public:
     using random_type = typename Traits::random;
     using state_machine_type = typename Traits::state_machine;
     using quorum_type = typename detail::quorum_of<Traits>::type;
+    ///@}
+    /// The protocol variants compiled in (Traits::features; all off by default).
     static constexpr raft::features features = detail::features_of<Traits>();
+    ///@{
+    /// Compile-time capacities: AppendEntries in flight per follower, entries per storage write
+    /// (raft::capacities has the defaults; Traits may override each).
     static constexpr std::size_t inflight_capacity = detail::inflight_capacity<Traits>();
     static constexpr std::size_t batch_capacity = detail::batch_capacity<Traits>();
+    ///@}
+    /// The leader's record of one follower, as progress_of() returns it.
     using progress_type = progress<inflight_capacity>;
     /// Log compaction and InstallSnapshot are compiled in when both the storage and the state
     /// machine support snapshots.
@@ -690,15 +704,23 @@ public:
 
     // ---- queries ------------------------------------------------------------------------
 
+    /// This node's id.
     node_id id() const noexcept { return self_; }
+    /// Follower, pre-candidate, candidate or leader.
     raft::role role() const noexcept { return role_; }
+    /// True while this node leads its term.
     bool is_leader() const noexcept { return role_ == role::leader; }
+    /// The current term (Raft 5.1).
     term_t term() const noexcept { return term_; }
+    /// The candidate voted for in the current term, or no_node.
     node_id vote() const noexcept { return vote_; }
     /// The leader this node knows of in its term (itself when leading), or no_node.
     node_id leader() const noexcept { return leader_; }
+    /// The highest index known committed.
     log_index commit_index() const noexcept { return commit_; }
+    /// The highest index applied to the state machine.
     log_index applied_index() const noexcept { return applied_; }
+    /// The last index in the log, durable or not.
     log_index last_index() const noexcept { return storage_.last_index(); }
     /// The last index this node's storage holds durably (what the leader counts for itself).
     log_index durable_index() const noexcept { return durable_index_; }
@@ -713,11 +735,13 @@ public:
             return log_index{0};
         }
     }
+    /// The run-time settings the node was built with.
     const settings& current_settings() const noexcept { return settings_; }
     /// The leader's record of follower `n`; nullptr unless leading and `n` is a member.
     const progress_type* progress_of(node_id n) const noexcept {
         return role_ == role::leader ? leader_state_.find(n) : nullptr;
     }
+    /// Payload bytes the leader proposed in its term and has not committed yet.
     std::size_t uncommitted_bytes() const noexcept { return leader_state_.uncommitted_bytes; }
     /// The target of a pending leadership transfer, or no_node.
     node_id transfer_target() const noexcept {
@@ -730,11 +754,19 @@ public:
     /// Messages held back until a write is durable, and those dropped because too many were.
     std::size_t waiting_messages() const noexcept { return outbox_.waiting(); }
 
+    ///@{
+    /// The storage policy: what a restart would resume from.
     storage_type& storage() noexcept { return storage_; }
     const storage_type& storage() const noexcept { return storage_; }
+    ///@}
+    ///@{
+    /// The state machine policy, holding every entry applied so far.
     state_machine_type& state_machine() noexcept { return state_machine_; }
     const state_machine_type& state_machine() const noexcept { return state_machine_; }
+    ///@}
+    /// The transport policy (a runtime may need to reach its state).
     transport_type& transport() noexcept { return outbox_.transport(); }
+    /// The timer policy.
     timer_type& timer() noexcept { return timer_; }
 
 private:

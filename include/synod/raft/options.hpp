@@ -67,7 +67,9 @@ enum class read_kind : std::uint8_t {
 struct read_ready {
     std::uint64_t context = 0;  ///< the caller's identifier of the read
     log_index index{};          ///< the read index; the state machine has applied it
+    /// How the read was confirmed: a ReadIndex round, or the leader's lease.
     read_kind kind = read_kind::read_index;
+    /// False when the read cannot be served (leadership was lost): retry, perhaps elsewhere.
     bool ok = true;
 };
 
@@ -87,9 +89,11 @@ struct settings {
     /// parts per million. The lease lasts election_timeout * (1 - bound) - 1 ticks after the
     /// heartbeat round a quorum acknowledged. 0 is only for tests of what happens without it.
     std::uint32_t clock_drift_bound_ppm = 100'000;
+    ///@{
     /// InstallSnapshot streaming: bytes per chunk, and chunks in flight to one follower.
     std::size_t snapshot_chunk_bytes = 64 * 1024;
     std::size_t snapshot_chunks_inflight = 4;
+    ///@}
 };
 
 /// Compile-time capacities; override any by naming it in the traits.
@@ -103,6 +107,7 @@ struct capacities {
 /// The role a node plays (Raft 5.1; pre-candidate from thesis 9.6).
 enum class role : std::uint8_t { follower, pre_candidate, candidate, leader };
 
+/// The role's name, for logs and status: "follower", "pre-candidate", "candidate", "leader".
 constexpr const char* to_string(role r) noexcept {
     switch (r) {
         case role::follower: return "follower";
@@ -118,6 +123,7 @@ constexpr const char* to_string(role r) noexcept {
 /// fault-injection tests can plant the unsafe rule and prove the simulator catches it; no
 /// other rule is safe.
 struct current_term_commit_rule {
+    /// True if counting replicas may commit an entry of `entry_term` in `current_term`.
     static constexpr bool may_commit(term_t entry_term, term_t current_term) noexcept {
         return entry_term == current_term;
     }

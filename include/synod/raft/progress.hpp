@@ -19,6 +19,7 @@ namespace synod::raft {
 template <std::size_t Capacity>
 class inflight_window {
 public:
+    /// Records a message sent, ending at `last` and carrying `bytes` of payload (pre: room).
     void add(log_index last, std::size_t bytes) noexcept {
         SYNOD_ASSERT(count_ < Capacity);
         items_[(start_ + count_) % Capacity] = {last, bytes};
@@ -33,14 +34,19 @@ public:
             --count_;
         }
     }
+    /// Forgets every message in flight (they will be sent again).
     void clear() noexcept {
         start_ = count_ = 0;
         bytes_ = 0;
     }
+    /// True when no more may be sent: `count_max` messages, the capacity, or `bytes_max` bytes
+    /// (0: no byte limit) are in flight.
     bool full(std::size_t count_max, std::size_t bytes_max) const noexcept {
         return count_ >= count_max || count_ >= Capacity || (bytes_max != 0 && bytes_ >= bytes_max);
     }
+    /// Messages in flight.
     std::size_t count() const noexcept { return count_; }
+    /// Payload bytes in flight.
     std::size_t bytes() const noexcept { return bytes_; }
 
 private:
@@ -63,7 +69,7 @@ enum class progress_state : std::uint8_t {
 
 /// A snapshot being streamed to one follower: which one, and how far it was sent and received.
 struct snapshot_stream {
-    log_index index{};
+    log_index index{};           ///< the snapshot's last index
     std::uint64_t sent = 0;      ///< bytes sent so far
     std::uint64_t received = 0;  ///< bytes the follower said it holds
     bool progress = false;       ///< the follower acknowledged something since the last heartbeat
@@ -73,14 +79,16 @@ struct snapshot_stream {
 /// control state).
 template <std::size_t InflightCapacity>
 struct progress {
-    node_id id;
+    node_id id;          ///< the follower
     log_index match{0};  ///< highest index known to be replicated (durably) on the follower
     log_index next{1};   ///< next index to send
+    /// Probe, replicate or snapshot: how the leader sends to it.
     progress_state state = progress_state::probe;
     log_index commit_sent{0};  ///< the commit index the follower can have learned from us
     bool probe_sent = false;  ///< probe: a message is out, wait for its answer or a heartbeat
     bool active = false;      ///< heard from since the last check-quorum round
     std::uint8_t removed_heartbeats = 0;  ///< heartbeats since a committed change removed it
+    /// AppendEntries sent and not yet acknowledged (replicate state).
     inflight_window<InflightCapacity> inflight;
     snapshot_stream stream;  ///< meaningful in the snapshot state only
 
@@ -112,12 +120,14 @@ struct progress {
         return true;
     }
 
+    /// Back to probing from the match point: the follower's log is in doubt.
     void become_probe() noexcept {
         state = progress_state::probe;
         probe_sent = false;
         next = match.next();
         inflight.clear();
     }
+    /// Pipelined replication from the match point: the follower's log matches up to it.
     void become_replicate() noexcept {
         state = progress_state::replicate;
         probe_sent = false;

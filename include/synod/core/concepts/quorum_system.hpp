@@ -43,6 +43,7 @@ struct check_quorum_system {
                   "synod: the quorum system needs validate(voters), phase1(voters, acks), phase2(voters, "
                   "acks) and committed(voters, match) (core/concepts/quorum_system.hpp; "
                   "synod::majority models it)");
+    /// True once the static_assert above has passed.
     static constexpr bool value = true;
 };
 

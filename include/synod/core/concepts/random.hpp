@@ -24,6 +24,7 @@ struct check_random_source {
     static_assert(random_source<R>,
                   "synod: the random policy needs `std::uint64_t operator()()` (core/concepts/random.hpp; "
                   "synod::xoshiro256 models it)");
+    /// True once the static_assert above has passed.
     static constexpr bool value = true;
 };
 

@@ -28,6 +28,7 @@ struct check_state_machine {
     static_assert(state_machine<S, Entry>,
                   "synod: the state machine policy needs `void apply(const entry<Payload>&)` "
                   "(core/concepts/state_machine.hpp; tests/support/archetypes.hpp has the smallest model)");
+    /// True once the static_assert above has passed.
     static constexpr bool value = true;
 };
 

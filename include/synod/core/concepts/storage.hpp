@@ -38,9 +38,10 @@ concept durable_storage = requires(const S& cs) {
 /// Raft's durable state besides the log (Raft Figure 2: currentTerm, votedFor), plus the commit
 /// index, which may be written lazily (losing it is safe: it is learned again from the leader).
 struct hard_state {
-    term_t term{};
-    node_id vote{};
-    log_index commit{};
+    term_t term{};       ///< currentTerm: the latest term this node has seen
+    node_id vote{};      ///< votedFor: the candidate voted for in `term`, or no_node
+    log_index commit{};  ///< a commit index known when last written (may lag)
+    /// Equal when term, vote and commit are.
     friend bool operator==(const hard_state&, const hard_state&) = default;
 };
 
@@ -116,6 +117,7 @@ struct check_raft_log_storage {
                   "hard_state(), first_index(), last_index(), term_at(i), entries(lo, hi), "
                   "save_hard_state(h) and append(entries) (core/concepts/storage.hpp; "
                   "storage/memory.hpp models it)");
+    /// True once the static_assert above has passed.
     static constexpr bool value = true;
 };
 
@@ -148,6 +150,7 @@ struct check_acceptor_storage {
                   "synod: the Paxos acceptor storage policy does not model acceptor_storage: it "
                   "needs durable(), promised(), accepted(), save_promise(b) and save_accepted(p) "
                   "(core/concepts/storage.hpp; storage/paxos_memory.hpp models it)");
+    /// True once the static_assert above has passed.
     static constexpr bool value = true;
 };
 
@@ -156,8 +159,9 @@ struct check_acceptor_storage {
 /// `number == ballot{}` marks a slot with nothing accepted (a hole).
 template <class Payload>
 struct pvalue {
-    ballot number{};
-    entry<Payload> value{};
+    ballot number{};         ///< the ballot it was accepted in; ballot{} for a hole
+    entry<Payload> value{};  ///< the entry accepted; its index is the slot
+    /// Equal when ballot and entry are.
     friend bool operator==(const pvalue&, const pvalue&) = default;
 };
 
@@ -207,11 +211,13 @@ struct check_multi_acceptor_storage {
                   "needs durable(), promised(), first_index(), last_index(), entries(lo, hi), "
                   "save_promise(b) and save_accepted(b, pvalues) (core/concepts/storage.hpp; "
                   "storage/paxos_memory.hpp models it)");
+    /// True once the static_assert above has passed.
     static constexpr bool value = true;
 };
 
 /// The snapshot type of a log whose state machine takes no snapshots.
 struct no_snapshot {
+    /// All no_snapshot values are equal.
     friend bool operator==(const no_snapshot&, const no_snapshot&) = default;
 };
 

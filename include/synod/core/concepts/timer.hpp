@@ -31,6 +31,7 @@ struct check_timer {
     static_assert(timer<T>,
                   "synod: the timer policy needs `time_point now() const` and `void arm(time_point)` "
                   "(core/concepts/timer.hpp; tests/support/archetypes.hpp has the smallest model)");
+    /// True once the static_assert above has passed.
     static constexpr bool value = true;
 };
 

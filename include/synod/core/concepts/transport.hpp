@@ -28,6 +28,7 @@ struct check_transport {
                   "synod: the transport policy has no `void send(node_id to, const Message& m)` for this "
                   "protocol's message type (core/concepts/transport.hpp; tests/support/archetypes.hpp "
                   "has the smallest type that models it)");
+    /// True once the static_assert above has passed.
     static constexpr bool value = true;
 };
 
