@@ -18,7 +18,7 @@
 #include "synod/raft/node.hpp"
 #include "synod/storage/deferred.hpp"
 
-namespace guide {
+namespace embedding_guide {
 
 /// The application: a map of strings, changed only by committed commands "key=value".
 struct store {
@@ -163,12 +163,12 @@ node* leader_of(my_runtime& rt) {
     return nullptr;
 }
 
-}  // namespace guide
+}  // namespace embedding_guide
 
 BOOST_AUTO_TEST_SUITE(docs_embedding)
 
 BOOST_AUTO_TEST_CASE(the_guide_runtime_elects_commits_reads_and_restarts) {
-    using namespace guide;
+    using namespace embedding_guide;
     my_runtime rt;
     for (std::uint32_t id = 1; id <= 3; ++id) start(rt, id);
     node* l = nullptr;

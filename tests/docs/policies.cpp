@@ -25,7 +25,7 @@
 #include "synod/runtime/sync/network.hpp"
 #include "synod/storage/paxos_memory.hpp"
 
-namespace guide {
+namespace policies_guide {
 
 // ---- storage ----------------------------------------------------------------------------------
 
@@ -190,27 +190,27 @@ static_assert(synod::check_random_source<mt_random>::value);
 static_assert(synod::check_state_machine<counter, synod::entry<std::string>>::value);
 static_assert(synod::check_quorum_system<grid>::value);
 
-}  // namespace guide
+}  // namespace policies_guide
 
 namespace {
 
-using net_type = synod::runtime::sync::network<guide::message>;
+using net_type = synod::runtime::sync::network<policies_guide::message>;
 struct sync_traits {
     using payload = std::string;
-    using storage = guide::vector_log<std::string>;
+    using storage = policies_guide::vector_log<std::string>;
     using transport = net_type::transport;
     using timer = net_type::timer;
-    using random = guide::mt_random;
-    using state_machine = guide::counter;
+    using random = policies_guide::mt_random;
+    using state_machine = policies_guide::counter;
 };
 
 struct queue_traits {
     using payload = std::string;
-    using storage = guide::vector_log<std::string>;
-    using transport = guide::queue_transport;
-    using timer = guide::manual_timer;
+    using storage = policies_guide::vector_log<std::string>;
+    using transport = policies_guide::queue_transport;
+    using timer = policies_guide::manual_timer;
     using random = synod::xoshiro256;
-    using state_machine = guide::counter;
+    using state_machine = policies_guide::counter;
     static constexpr synod::raft::features features{.check_quorum = true, .read_index = true};
 };
 
@@ -228,7 +228,7 @@ struct grid_traits {
     using timer = paxos_net::timer;
     using random = synod::xoshiro256;
     using state_machine = sum;
-    using quorum = guide::grid;
+    using quorum = policies_guide::grid;
 };
 
 }  // namespace
@@ -243,9 +243,9 @@ BOOST_AUTO_TEST_CASE(storage_that_completes_later_holds_votes_until_synced) {
     for (std::uint32_t i = 1; i <= 3; ++i) {
         const synod::node_id id{i};
         nodes.push_back(std::make_unique<synod::raft::node<sync_traits>>(
-            id, config, synod::raft::settings{}, guide::vector_log<std::string>{},
-            net.transport_for(id), net.timer_for(id), guide::mt_random{std::mt19937_64{i}},
-            guide::counter{}));
+            id, config, synod::raft::settings{}, policies_guide::vector_log<std::string>{},
+            net.transport_for(id), net.timer_for(id), policies_guide::mt_random{std::mt19937_64{i}},
+            policies_guide::counter{}));
         net.attach(id, *nodes.back());
     }
     // Node 1 campaigns: its vote requests wait until its new term and vote are durable.
@@ -285,7 +285,7 @@ BOOST_AUTO_TEST_CASE(storage_that_completes_later_holds_votes_until_synced) {
 }
 
 BOOST_AUTO_TEST_CASE(a_queue_transport_keeps_borrowed_entries_alive) {
-    std::deque<guide::kept_message> out;
+    std::deque<policies_guide::kept_message> out;
     std::uint64_t clock = 0;
     synod::time_point deadline = synod::time_never;
     synod::configuration config;
@@ -294,11 +294,11 @@ BOOST_AUTO_TEST_CASE(a_queue_transport_keeps_borrowed_entries_alive) {
     synod::raft::node<queue_traits> n{synod::node_id{1},
                                       config,
                                       synod::raft::settings{},
-                                      guide::vector_log<std::string>{},
-                                      guide::queue_transport{&out},
-                                      guide::manual_timer{&clock, &deadline},
+                                      policies_guide::vector_log<std::string>{},
+                                      policies_guide::queue_transport{&out},
+                                      policies_guide::manual_timer{&clock, &deadline},
                                       synod::xoshiro256{1},
-                                      guide::counter{}};
+                                      policies_guide::counter{}};
     clock = deadline.value;
     n.on(synod::timeout{});
     n.storage().sync();
@@ -312,7 +312,7 @@ BOOST_AUTO_TEST_CASE(a_queue_transport_keeps_borrowed_entries_alive) {
     n.on(synod::writes_durable{});
     BOOST_TEST(n.state_machine().total == 7000);
     // ... and its copy of the entries is still the one that was sent.
-    const guide::kept_message k = std::move(out.front());
+    const policies_guide::kept_message k = std::move(out.front());
     const auto es = borrowed_entries(k.m);
     BOOST_TEST(k.to == synod::node_id{2});
     BOOST_TEST_REQUIRE(es.size() == 1u);
@@ -329,7 +329,7 @@ BOOST_AUTO_TEST_CASE(a_grid_commits_with_one_full_row) {
         const synod::node_id id{i};
         rs.push_back(std::make_unique<synod::multi_paxos::replica<grid_traits>>(
             id, config, synod::multi_paxos::settings{}, grid_traits::storage{},
-            net.transport_for(id), net.timer_for(id), synod::xoshiro256{i}, sum{}, guide::grid{2}));
+            net.transport_for(id), net.timer_for(id), synod::xoshiro256{i}, sum{}, policies_guide::grid{2}));
         net.attach(id, *rs.back());
     }
     BOOST_TEST_REQUIRE(rs[0]->campaign().has_value());
@@ -342,7 +342,7 @@ BOOST_AUTO_TEST_CASE(a_grid_commits_with_one_full_row) {
     net.deliver_all();
     BOOST_TEST(rs[0]->commit_index() == synod::log_index{1});
     BOOST_TEST(rs[0]->state_machine().total == 3);
-    BOOST_TEST(guide::grid{3}.validate(config.voters).error() == synod::errc::invalid_configuration);
+    BOOST_TEST(policies_guide::grid{3}.validate(config.voters).error() == synod::errc::invalid_configuration);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

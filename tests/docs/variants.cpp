@@ -15,7 +15,7 @@
 #include "synod/storage/memory.hpp"
 #include "synod/storage/paxos_memory.hpp"
 
-namespace guide {
+namespace variants_guide {
 
 using raft_net = synod::runtime::sync::network<synod::raft::message<std::string>>;
 
@@ -105,12 +105,12 @@ std::vector<std::unique_ptr<Replica>> five(paxos_net& net, Quorum q) {
     return rs;
 }
 
-}  // namespace guide
+}  // namespace variants_guide
 
 BOOST_AUTO_TEST_SUITE(docs_variants)
 
 BOOST_AUTO_TEST_CASE(sizes_of_the_raft_variants) {
-    using namespace guide;
+    using namespace variants_guide;
     BOOST_TEST_MESSAGE("sizeof plain " << sizeof(plain) << ", pre-vote + check-quorum "
                                        << sizeof(sticky) << ", transfer " << sizeof(transfers)
                                        << ", check-quorum + read_index " << sizeof(readable)
@@ -120,7 +120,7 @@ BOOST_AUTO_TEST_CASE(sizes_of_the_raft_variants) {
 }
 
 BOOST_AUTO_TEST_CASE(flexible_quorums_commit_with_two_of_five_and_elect_with_four) {
-    using namespace guide;
+    using namespace variants_guide;
     paxos_net net;
     auto rs = five<by_flexible>(net, synod::flexible{4, 2});
     BOOST_TEST_REQUIRE(rs[0]->campaign().has_value());
@@ -138,7 +138,7 @@ BOOST_AUTO_TEST_CASE(flexible_quorums_commit_with_two_of_five_and_elect_with_fou
 }
 
 BOOST_AUTO_TEST_CASE(non_intersecting_run_time_quorums_leave_the_replica_inert) {
-    using namespace guide;
+    using namespace variants_guide;
     paxos_net net;
     auto rs = five<by_flexible>(net, synod::flexible{2, 3});  // 2 + 3 = 5: may miss each other
     BOOST_TEST(rs[0]->status() == synod::errc::quorum_not_intersecting);
@@ -149,7 +149,7 @@ BOOST_AUTO_TEST_CASE(non_intersecting_run_time_quorums_leave_the_replica_inert) 
 }
 
 BOOST_AUTO_TEST_CASE(static_flexible_quorums_behave_as_their_run_time_twin) {
-    using namespace guide;
+    using namespace variants_guide;
     paxos_net net;
     auto rs = five<by_static>(net, synod::flexible_static<4, 2, 5>{});
     BOOST_TEST_REQUIRE(rs[0]->campaign().has_value());
