@@ -81,6 +81,21 @@ void observe(synod::check::cluster_observer& obs, node& n, synod::log_index& rep
     reported_applied = n.applied_index();
 }
 
+/// Three nodes of your store on one sync network.
+std::vector<std::unique_ptr<node>> three_nodes(network& net) {
+    synod::configuration config;
+    config.voters = synod::node_set{1u, 2u, 3u};
+    std::vector<std::unique_ptr<node>> nodes;
+    for (std::uint32_t i = 1; i <= 3; ++i) {
+        const synod::node_id id{i};
+        nodes.push_back(std::make_unique<node>(id, config, synod::raft::settings{}, traits::storage{},
+                                               net.transport_for(id), net.timer_for(id),
+                                               synod::xoshiro256{i}, kv{}));
+        net.attach(id, *nodes.back());
+    }
+    return nodes;
+}
+
 /// One client: at most one request in flight, recorded in the history as it goes.
 struct client {
     std::uint32_t id;
@@ -110,17 +125,7 @@ BOOST_AUTO_TEST_CASE(the_state_machine_alone_is_deterministic) {
 BOOST_AUTO_TEST_CASE(the_store_in_a_cluster_under_faults_is_linearizable) {
     using namespace testing_guide;
     network net;
-    synod::configuration config;
-    config.voters = synod::node_set{1u, 2u, 3u};
-    std::vector<std::unique_ptr<node>> nodes;
-    for (std::uint32_t i = 1; i <= 3; ++i) {
-        const synod::node_id id{i};
-        nodes.push_back(std::make_unique<node>(id, config, synod::raft::settings{}, traits::storage{},
-                                               net.transport_for(id), net.timer_for(id),
-                                               synod::xoshiro256{i}, kv{}));
-        net.attach(id, *nodes.back());
-    }
-
+    std::vector<std::unique_ptr<node>> nodes = three_nodes(net);
     synod::check::history h;
     synod::check::cluster_observer obs;
     std::vector<synod::log_index> applied(3);
@@ -184,16 +189,36 @@ BOOST_AUTO_TEST_CASE(the_store_in_a_cluster_under_faults_is_linearizable) {
 }
 
 BOOST_AUTO_TEST_CASE(a_stale_read_from_a_follower_is_caught) {
-    // The bug: serving a get from a follower's own state, without ReadIndex or the log.
+    // The bug: a get served from a follower's own state, without ReadIndex or the log.
+    using namespace testing_guide;
+    network net;
+    std::vector<std::unique_ptr<node>> nodes = three_nodes(net);
+    node* leader = nullptr;
+    for (int t = 0; t < 100 && !leader; ++t) {
+        net.run_for(1);
+        for (auto& n : nodes)
+            if (n->is_leader()) leader = n.get();
+    }
+    BOOST_TEST_REQUIRE(leader != nullptr);
+    node& follower = *nodes[leader->id().value % 3];
     synod::check::history h;
-    const auto c1 = synod::check::client_id{1};
-    const auto c2 = synod::check::client_id{2};
-    h.complete(h.invoke(c1, synod::check::kv_input::put(3, "old"), 0), synod::check::kv_output::ok(), 10);
-    // The follower is cut off; the leader commits a new value ...
-    h.complete(h.invoke(c1, synod::check::kv_input::put(3, "new"), 20), synod::check::kv_output::ok(), 30);
-    // ... and a later get served by the follower returns what the follower still holds.
-    h.complete(h.invoke(c2, synod::check::kv_input::get(3), 40),
-               synod::check::kv_output::read("old"), 50);
+    const auto put = [&](std::uint64_t request, const std::string& value) {
+        const auto op = h.invoke(synod::check::client_id{1}, synod::check::kv_input::put(3, value),
+                                 net.now().value);
+        BOOST_TEST_REQUIRE(leader->propose(command{1, request, true, 3, value}).has_value());
+        net.run_for(3);
+        BOOST_TEST_REQUIRE(leader->state_machine().answers.count({1, request}) == 1u);
+        h.complete(op, synod::check::kv_output::ok(), net.now().value);
+    };
+    put(1, "old");
+    net.run_for(3);  // the follower applies "old" too
+    net.isolate(follower.id());
+    put(2, "new");  // the leader and the other follower commit it
+    net.run_for(1);  // then, strictly later (intervals are closed), a client reads
+    const auto get = h.invoke(synod::check::client_id{2}, synod::check::kv_input::get(3),
+                              net.now().value);
+    h.complete(get, synod::check::kv_output::read(follower.state_machine().data.at(3)),
+               net.now().value + 1);
     const synod::check::check_result r = synod::check::check_linearizability(h);
     BOOST_TEST_MESSAGE(r.explanation);
     BOOST_TEST((r.outcome == synod::check::verdict::not_linearizable));
