@@ -185,6 +185,7 @@ inline result<configuration> decode_configuration(std::span<const std::byte> in)
 /// payload type specializes this template with the same two functions.
 template <class Payload>
 struct configuration_codec {
+    /// Writes `c` into `out` (resized to fit); false if the payload cannot hold it.
     static bool encode(const configuration& c, Payload& out) {
         std::byte buffer[configuration_bytes_max];
         const std::size_t n = encode_configuration(c, buffer);
@@ -193,6 +194,7 @@ struct configuration_codec {
             out.data()[k] = static_cast<std::remove_reference_t<decltype(*out.data())>>(buffer[k]);
         return true;
     }
+    /// Reads a configuration that encode() wrote; an error for any other bytes.
     static result<configuration> decode(const Payload& p) {
         return decode_configuration(std::as_bytes(std::span{p.data(), p.size()}));
     }

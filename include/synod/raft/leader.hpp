@@ -36,6 +36,7 @@ public:
     }
     /// Forgets every follower (on stepping down).
     void clear() noexcept { peers_.clear(); }
+    /// No room to track another peer (SYNOD_MAX_NODES).
     bool full() const noexcept { return peers_.full(); }
     /// Starts tracking a member that joined, in probe from `next`.
     progress_type& add(node_id n, log_index next) {
