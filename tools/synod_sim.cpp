@@ -35,8 +35,10 @@ namespace {
 using raft_with_everything = sim::raft_protocol<synod::raft::features{
     .pre_vote = true, .check_quorum = true, .read_index = true, .lease_read = true}>;
 
-// A planted bug, to see a failure (--planted-bug early-ack): storage that reports writes durable
-// at once while a crash still loses them (tests/runtime/sim/raft.cpp catches it).
+// Planted bugs, to see what a failure looks like (tests/runtime/sim/raft.cpp catches both):
+//   early-ack    storage reports writes durable at once while a crash still loses them;
+//   stale-lease  lease reads without the clock drift bound, with the slow election timeout
+//                (1 s, heartbeats every 100 ms) under which an old leader serves a stale read.
 using raft_early_ack_bug = sim::raft_protocol<synod::raft::features{.pre_vote = true, .check_quorum = true},
                                               synod::raft::current_term_commit_rule, true>;
 
@@ -50,7 +52,7 @@ struct arguments {
     std::size_t jobs = std::max(1u, std::thread::hardware_concurrency());
     std::string trace;
     std::string html;
-    std::string planted_bug;  ///< empty, or "early-ack"
+    std::string planted_bug;  ///< empty, "early-ack" or "stale-lease"
     bool verbose = false;
     bool demo = false;
     bool quiet = false;  ///< no progress output
@@ -65,7 +67,7 @@ struct arguments {
                  "                 [--faults none|default|lossy|partitions|crashes|brutal] [--ops K]\n"
                  "                 [--jobs J] [--trace FILE] [--html FILE] [--verbose] [--demo]\n"
                  "                 [--compact N] [--reads log|index|lease]   (Raft)\n"
-                 "                 [--planted-bug early-ack]   (Raft, to see a failure)\n",
+                 "                 [--planted-bug early-ack|stale-lease]   (Raft, to see a failure)\n",
                  why.c_str());
     std::exit(2);
 }
@@ -122,7 +124,8 @@ arguments parse(int argc, char** argv) {
             if (a.html.empty()) usage_error("--html needs a file name");
         } else if (arg == "--planted-bug") {
             a.planted_bug = value();
-            if (a.planted_bug != "early-ack") usage_error("--planted-bug: early-ack");
+            if (a.planted_bug != "early-ack" && a.planted_bug != "stale-lease")
+                usage_error("--planted-bug: early-ack or stale-lease");
         } else if (arg == "--compact") {
             a.compact = parse_number(value(), "--compact");
         } else if (arg == "--reads") {
@@ -161,6 +164,15 @@ sim::options options_for(const arguments& a, std::uint64_t seed) {
     o.compact_every = a.compact;
     o.read_path = a.reads;
     o.spread_reads = a.reads != sim::options::reads::log;
+    if (a.planted_bug == "stale-lease") {
+        o.read_path = sim::options::reads::lease;
+        o.spread_reads = true;
+        o.lease_without_drift_bound = true;
+        o.election_timeout = 1000;
+        o.heartbeat = 100;
+        o.client_timeout = 100;
+        o.think_ticks = 100;
+    }
     return o;
 }
 
@@ -209,6 +221,8 @@ int write_html(const arguments& a, const sim::options& o, std::uint64_t expected
     info.replay = replay;
     if (a.planted_bug == "early-ack")
         info.note = "planted bug: storage acknowledges writes before they are durable";
+    if (a.planted_bug == "stale-lease")
+        info.note = "planted bug: lease reads without the clock drift bound";
     const std::string page = recorder.html(info);
     std::FILE* f = std::fopen(a.html.c_str(), "wb");
     if (!f || std::fwrite(page.data(), 1, page.size(), f) != page.size() || std::fclose(f) != 0) {

@@ -367,9 +367,9 @@ private:
     static const char* delivery_name(runtime::sim::delivery d) {
         switch (d) {
             case runtime::sim::delivery::delivered: return "delivered";
-            case runtime::sim::delivery::receiver_down: return "receiver down";
-            case runtime::sim::delivery::partitioned: return "partitioned";
-            case runtime::sim::delivery::cancelled: return "sender crashed";
+            case runtime::sim::delivery::receiver_down: return "the receiver was down";
+            case runtime::sim::delivery::partitioned: return "the link was cut";
+            case runtime::sim::delivery::cancelled: return "the sender crashed before it left";
         }
         return "?";
     }

@@ -101,7 +101,8 @@ svg text { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", Rob
 .small { font-size: 9.5px; fill: #4a5866; pointer-events: none; }
 .op-text { font-size: 10px; fill: #1d2733; pointer-events: none; }
 .fault-text { font-size: 10px; fill: #8e2323; pointer-events: none; }
-.fail-text { font-size: 11px; font-weight: 700; fill: var(--bad); }
+.fail-text { font-size: 11px; font-weight: 700; fill: var(--bad); paint-order: stroke; stroke: #ffffff;
+  stroke-width: 3px; stroke-linejoin: round; }
 .fail-label { font-size: 11px; font-weight: 700; fill: #ffffff; pointer-events: none; }
 </style>
 </head>
@@ -199,12 +200,20 @@ D.messages.forEach(function (m, i) {
 });
 var showDelivered = true, showDropped = true;
 var failure = D.failure;
+var stepsByOp = {};
+D.steps.forEach(function (s) { (stepsByOp[s[2]] = stepsByOp[s[2]] || []).push(s); });
 var failNodes = {};
 if (failure) failure.nodes.forEach(function (n) { failNodes[n] = true; });
 var failOps = {};
 if (failure) failure.ops.forEach(function (o) { failOps[o] = true; });
-var stepsByOp = {};
-D.steps.forEach(function (s) { (stepsByOp[s[2]] = stepsByOp[s[2]] || []).push(s); });
+// A history that is not linearizable names operations, not nodes: the node the failing
+// operation last reached is the one that answered it.
+var servedBy = 0;
+if (failure && failure.deadline_op !== null) {
+  (stepsByOp[failure.deadline_op] || []).forEach(function (s) { if (s[3] === 'request') servedBy = s[4]; });
+  if (servedBy && !failure.nodes.length) failNodes[servedBy] = true;
+}
+function opName(i) { var o = D.ops[i]; return '#' + i + ' (client ' + o[0] + ' ' + o[2] + ')'; }
 var opsByClient = [];
 for (var c = 1; c <= C; c++) opsByClient[c] = [];
 D.ops.forEach(function (o, i) { if (opsByClient[o[0]]) opsByClient[o[0]].push(i); });
@@ -325,9 +334,13 @@ function setup() {
     var where = document.createElement('div');
     where.className = 'where';
     var nodes = failure.nodes.map(function (n) { return 'n' + n; }).join(', ');
-    where.textContent = 'first broken check at t = ' + fmtT(failure.time) +
-      (nodes ? ', nodes ' + nodes : '') + (failure.ops.length ? ', ' + failure.ops.length +
-      ' client operations in the failing window (outlined in red)' : '');
+    var said = 'first broken check at t = ' + fmtT(failure.time) + (nodes ? ', nodes ' + nodes : '');
+    if (failure.deadline_op !== null) {
+      said += '; operation ' + opName(failure.deadline_op) + ' cannot be linearized' +
+        (servedBy ? ', answered by n' + servedBy : '');
+      if (failure.ops.length > 1) said += ' (' + failure.ops.length + ' operations in the failing window, outlined in red)';
+    }
+    where.textContent = said;
     var go = document.createElement('button');
     go.textContent = 'Show';
     go.addEventListener('click', goFailure);
@@ -452,7 +465,11 @@ function arrowGeometry(a) {
 }
 
 function render() {
+  var renderStart = window.performance ? window.performance.now() : 0;
+  // A new width (the window resized, a scroll bar came or went) keeps the time window.
+  var span = plotW() / view.scale;
   width = chart.clientWidth || chart.parentNode.clientWidth || 1000;
+  view.scale = plotW() / span;
   clampView();
   var t0 = view.t0, t1 = viewEnd();
   while (chart.firstChild) chart.removeChild(chart.firstChild);
@@ -521,7 +538,8 @@ function render() {
     var lane = D.lanes[n - 1], top = nodeTop(n);
     var states = lane.states;
     for (var s = 0; s < states.length; s++) {
-      var a = states[s][0], b = s + 1 < states.length ? states[s + 1][0] : END;
+      // The last state lasts to the end of the run, drawn a little past it to stay visible.
+      var a = states[s][0], b = s + 1 < states.length ? states[s + 1][0] : END * 1.01 + 1;
       if (b < t0 || a > t1) continue;
       var xa = Math.max(X(a), LABEL_W - 2), xb = Math.min(X(b), width + 2);
       var role = states[s][1];
@@ -587,6 +605,14 @@ function render() {
     });
   }
 
+  // After the end of the run (a failing run stops at its failure).
+  if (END < t1) {
+    var ex = r1(X(END));
+    el('rect', { x: ex, y: AXIS_H, width: r1(width - ex + 10), height: HEIGHT - AXIS_H, fill: '#eef1f4',
+                 'fill-opacity': 0.75 }, null, plot);
+    el('text', { x: ex + 4, y: HEIGHT - 4, 'class': 'small' }, 'end', plot);
+  }
+
   // Messages: one path per colour, lost and dropped ones in red ending in a cross.
   drawn = [];
   var paths = {}, count = 0;
@@ -619,7 +645,7 @@ function render() {
   });
 
   // Client lanes: each operation from invocation to return; its steps as ticks.
-  var ops = el('g', {}, null, plot);
+  var ops = el('g', {}, null, plot), failMark = null;
   for (c = 1; c <= C; c++) {
     var ctop = clientTop(c);
     opsByClient[c].forEach(function (oi) {
@@ -635,6 +661,7 @@ function render() {
                    stroke: isSel ? '#e07a00' : inWindow ? '#c62828' : edge,
                    'stroke-width': isSel || inWindow ? 2.2 : 0.8,
                    'stroke-dasharray': o[6] === 'open' ? '4 2' : 'none' }, null, ops);
+      if (failure && failure.deadline_op === oi) failMark = [x0, x1, ctop, oi];
       (stepsByOp[oi] || []).forEach(function (st) {
         if (st[0] < t0 || st[0] > t1 || st[3] === 'request') return;
         var sx = r1(X(st[0]));
@@ -651,16 +678,27 @@ function render() {
     });
   }
 
+  if (failMark) {  // the operation that cannot be linearized, over its neighbours
+    var mx = r1(failMark[0] + (failMark[1] - failMark[0]) / 2);
+    el('path', { d: 'M' + (mx - 6) + ' ' + (failMark[2] - 5) + 'h12l-6 8z', fill: '#c62828' }, null, plot);
+    el('text', { x: r1(failMark[1] + 4), y: failMark[2] + CLIENT_H - 8, 'class': 'fail-text' }, '\u2716 #' + failMark[3], plot);
+  }
+
   // The failure: a red line through every lane at its time.
   if (failure && failure.time >= t0 && failure.time <= t1) {
     var fx = r1(X(failure.time));
     el('line', { x1: fx, y1: AXIS_H, x2: fx, y2: HEIGHT, stroke: '#c62828', 'stroke-width': 2.5 }, null, plot);
     var ft = '\u2716 ' + failure.text.split('\n')[0].split(':')[0];
-    var fw = 8 + ft.length * 6.3, fl = fx + 3 + fw > width - 2 ? fx - 3 - fw : fx + 3;
-    el('rect', { x: r1(fl), y: AXIS_H + 2, width: r1(fw), height: 17, rx: 3, fill: '#c62828' }, null, plot);
-    el('text', { x: r1(fl + 4), y: AXIS_H + 14.5, 'class': 'fail-label' }, ft, plot);
-    failure.nodes.forEach(function (n) {
-      el('rect', { x: fx - 7, y: nodeTop(n) + 1, width: 14, height: NODE_H - 2, fill: 'none',
+    var flag = el('g', {}, null, plot);
+    var box = el('rect', { y: AXIS_H + 2, height: 17, rx: 3, fill: '#c62828' }, null, flag);
+    var label = el('text', { y: AXIS_H + 14.5, 'class': 'fail-label' }, ft, flag);
+    var fw = 8 + (label.getComputedTextLength ? label.getComputedTextLength() : ft.length * 7);
+    var fl = fx + 3 + fw > width - 2 ? fx - 3 - fw : fx + 3;
+    box.setAttribute('x', r1(fl));
+    box.setAttribute('width', r1(fw));
+    label.setAttribute('x', r1(fl + 4));
+    Object.keys(failNodes).forEach(function (n) {
+      el('rect', { x: fx - 7, y: nodeTop(+n) + 1, width: 14, height: NODE_H - 2, fill: 'none',
                    stroke: '#c62828', 'stroke-width': 2, rx: 3 }, null, plot);
     });
   }
@@ -708,8 +746,28 @@ function render() {
   syncing = false;
   text('range', 'view ' + Math.max(0, Math.round(t0)) + '\u2013' + Math.round(Math.min(t1, END)) + ' ms, ' + count + ' messages');
   status.setAttribute('data-arrows', String(count));
+  if (window.performance) status.setAttribute('data-render-ms', String(Math.round(window.performance.now() - renderStart)));
+  updateHash();
 }
 var syncing = false;
+
+// The address keeps the window and the selection, so a link or a reload shows the same.
+function selectionName() {
+  if (!selected) return '';
+  if (selected.kind === 'message') return 'message' + selected.m;
+  if (selected.kind === 'op') return 'op' + selected.i;
+  if (selected.kind === 'partition') return 'partition' + selected.i;
+  if (selected.kind === 'node') return 'n' + selected.n + '@' + Math.round(selected.t);
+  if (selected.kind === 'failure') return 'failure';
+  return '';
+}
+function updateHash() {
+  var h = '#t=' + Math.max(0, Math.round(view.t0)) + '-' + Math.round(viewEnd());
+  var sel = selectionName();
+  if (sel) h += '&select=' + sel;
+  if (h === window.location.hash) return;
+  try { window.history.replaceState(null, '', h); } catch (e) { /* some browsers refuse for file: pages */ }
+}
 
 // ---- details ------------------------------------------------------------------------------
 function show(title, rows, extra) {
@@ -750,7 +808,8 @@ function showMessage(i) {
   if (m[4]) rows.push(['fate', 'lost by the network']);
   else if (!m[5].length) rows.push(['fate', 'still in flight when the run ended']);
   m[5].forEach(function (d, k) {
-    rows.push([k === 0 ? 'arrived at' : 'again at', fmtT(d[0]) + ' (' + D.deliveries[d[1]] + ', after ' + (d[0] - m[3]) + ' ms)']);
+    if (d[1] === 0) rows.push([k === 0 ? 'delivered at' : 'again at', fmtT(d[0]) + ' (after ' + (d[0] - m[3]) + ' ms)']);
+    else rows.push(['dropped at', fmtT(d[0]) + ': ' + D.deliveries[d[1]]]);
   });
   ty.fields.forEach(function (f, k) { rows.push([f, m[6][k]]); });
   rows.push(['message #', i]);
@@ -760,7 +819,7 @@ function showNode(n, t) {
   var lane = D.lanes[n - 1], states = lane.states, s = -1;
   for (var i = 0; i < states.length && states[i][0] <= t; i++) s = i;
   if (s < 0) return;
-  selected = { kind: 'node', n: n, s: s };
+  selected = { kind: 'node', n: n, s: s, t: t };
   var a = states[s][0], b = s + 1 < states.length ? states[s + 1][0] : END;
   var rows = [['state', states[s][1]], [D.protocol === 'multipaxos' ? 'ballot' : 'term', states[s][2]],
               ['leader known', states[s][3] ? 'n' + states[s][3] : 'none'], ['from', fmtT(a)], ['until', fmtT(b)],
@@ -801,8 +860,12 @@ function showPartition(i) {
                      ['links cut', p[3].length]], ['per node:', lines]);
 }
 function showFailure() {
-  show('first broken check', [['at', fmtT(failure.time)], ['nodes', failure.nodes.map(function (n) { return 'n' + n; }).join(', ') || '\u2014'],
-                              ['check', failure.text.split('\n')[0]]],
+  var rows = [['at', fmtT(failure.time)], ['nodes', failure.nodes.map(function (n) { return 'n' + n; }).join(', ') || '\u2014']];
+  if (failure.deadline_op !== null) {
+    rows.push(['operation', opName(failure.deadline_op)]);
+    if (servedBy) rows.push(['answered by', 'n' + servedBy]);
+  }
+  show('first broken check', rows.concat([['check', failure.text.split('\n')[0]]]),
        ['report:', failure.text.split('\n').slice(1).filter(function (l) { return l.trim(); })]);
 }
 function goFailure() {
@@ -913,6 +976,7 @@ window.addEventListener('resize', schedule);
 
 // ---- start --------------------------------------------------------------------------------
 setup();
+chart.setAttribute('height', HEIGHT);
 width = chart.clientWidth || 1000;
 var hash = /[#&]t=(\d+)-(\d+)/.exec(window.location.hash);
 if (hash) {
@@ -924,9 +988,16 @@ if (hash) {
 } else {
   fit();
 }
-var pick0 = /[#&]select=(message|op)(\d+)/.exec(window.location.hash);
-if (pick0 && pick0[1] === 'message' && D.messages[+pick0[2]]) { selected = { kind: 'message', m: +pick0[2] }; showMessage(+pick0[2]); }
-if (pick0 && pick0[1] === 'op' && D.ops[+pick0[2]]) { selected = { kind: 'op', i: +pick0[2] }; showOp(+pick0[2]); }
+// #select=message12 | op3 | partition0 | n2@1500 | failure: what the details panel shows.
+var chosen = /[#&]select=(message|op|partition|n|failure)(\d*)(?:@(\d+))?/.exec(window.location.hash);
+if (chosen) {
+  var which = +chosen[2];
+  if (chosen[1] === 'message' && D.messages[which]) { selected = { kind: 'message', m: which }; showMessage(which); }
+  if (chosen[1] === 'op' && D.ops[which]) { selected = { kind: 'op', i: which }; showOp(which); }
+  if (chosen[1] === 'partition' && D.partitions[which]) { selected = { kind: 'partition', i: which }; showPartition(which); }
+  if (chosen[1] === 'n' && which >= 1 && which <= N) showNode(which, +(chosen[3] || 0));
+  if (chosen[1] === 'failure' && failure) { selected = { kind: 'failure' }; showFailure(); }
+}
 render();
 status.setAttribute('data-lanes', String(N));
 status.setAttribute('data-node-lanes', String(N));

@@ -669,7 +669,7 @@ private:
     void on_crash(std::uint32_t n, const std::string& when = {}) {
         if (n == 0) {
             note("power loss: every node crashes");
-            for (std::uint32_t i = 1; i < nodes_.size(); ++i) on_crash(i);
+            for (std::uint32_t i = 1; i < nodes_.size(); ++i) on_crash(i, " in a power loss");
             return;
         }
         if (quiesced_ || !up(n)) return;
