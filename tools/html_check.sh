@@ -2,7 +2,8 @@
 # Renders one synod-sim --html page in headless Chromium and checks what it drew: the page's
 # script marks #render-status with data-ready="1", the lanes it drew and the script errors it
 # saw; the node lanes carry data-lane labels; a failing run shows its broken check in the
-# banner. Also takes a screenshot and checks it is a real image. Exits 77 (ctest: skipped) when
+# banner; clicks (#selftest) select a message, a node lane and an operation and show their
+# details. Also takes a screenshot and checks it is a real image. Exits 77 (ctest: skipped) when
 # no Chromium is installed (scripts/test installs it).
 #
 #   html_check.sh SIM WORKDIR NAME NODES CLIENTS FAILS -- SIM_ARGUMENTS...
@@ -52,6 +53,8 @@ run_browser() {
 run_browser --dump-dom "file://$page" > "$work/$name.dom" || fail "chromium --dump-dom failed (see $work/$name.chromium.log)"
 run_browser --hide-scrollbars --screenshot="$work/$name.png" "file://$page" > /dev/null ||
     fail "chromium --screenshot failed (see $work/$name.chromium.log)"
+run_browser --dump-dom "file://$page#selftest" > "$work/$name.clicked.dom" ||
+    fail "chromium --dump-dom #selftest failed (see $work/$name.chromium.log)"
 
 status=$(grep -o '<div id="render-status"[^>]*>' "$work/$name.dom")
 echo "render status: $status"
@@ -64,6 +67,11 @@ attribute() { echo "$status" | sed -n "s/.* $1=\"\\([^\"]*\\)\".*/\\1/p"; }
 [ "$(attribute data-failure)" = "$fails" ] || fail "failure shown: $(attribute data-failure), expected $fails"
 [ "$(attribute data-arrows)" -gt 0 ] 2>/dev/null || fail "no message drawn"
 [ "$(attribute data-messages)" -gt 0 ] 2>/dev/null || fail "no message recorded"
+
+# Clicks on a message, a node lane and an operation each select it and show its details.
+clicked=$(grep -o '<div id="render-status"[^>]*>' "$work/$name.clicked.dom" | sed -n 's/.* data-selftest="\([^"]*\)".*/\1/p')
+echo "clicks selected: $clicked"
+[ "$clicked" = "message node op" ] || fail "clicks selected '$clicked', expected 'message node op'"
 
 # What the script drew, not the data it read: everything before the data element.
 sed '/<script id="timeline-data"/,$d' "$work/$name.dom" > "$work/$name.drawn"

@@ -39,8 +39,9 @@ using raft_with_everything = sim::raft_protocol<synod::raft::features{
 //   early-ack    storage reports writes durable at once while a crash still loses them;
 //   stale-lease  lease reads without the clock drift bound, with the slow election timeout
 //                (1 s, heartbeats every 100 ms) under which an old leader serves a stale read.
-using raft_early_ack_bug = sim::raft_protocol<synod::raft::features{.pre_vote = true, .check_quorum = true},
-                                              synod::raft::current_term_commit_rule, true>;
+using raft_early_ack_bug =
+    sim::raft_protocol<synod::raft::features{.pre_vote = true, .check_quorum = true},
+                       synod::raft::current_term_commit_rule, true>;
 
 struct arguments {
     std::string protocol = "raft";
@@ -217,7 +218,8 @@ int write_html(const arguments& a, const sim::options& o, std::uint64_t expected
     info.protocol = a.protocol;
     info.faults = a.faults;
     std::string replay = replay_command(a, o.seed);
-    replay = replay.substr(0, replay.rfind(" --trace ")) + " --html seed-" + std::to_string(o.seed) + ".html";
+    replay = replay.substr(0, replay.rfind(" --trace ")) + " --html seed-" +
+             std::to_string(o.seed) + ".html";
     info.replay = replay;
     if (a.planted_bug == "early-ack")
         info.note = "planted bug: storage acknowledges writes before they are durable";
@@ -398,6 +400,11 @@ int demo() {
 int main(int argc, char** argv) {
     const arguments a = parse(argc, argv);
     if (a.demo) return demo();
+    if (!a.html.empty()) {  // fail now rather than after every seed ran
+        std::FILE* f = std::fopen(a.html.c_str(), "wb");
+        if (!f) usage_error("cannot write " + a.html);
+        std::fclose(f);
+    }
     std::vector<sim::result> failures;
     const auto start = std::chrono::steady_clock::now();
     const totals t = run_all(a, failures);

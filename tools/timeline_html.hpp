@@ -143,7 +143,8 @@ public:
         if (!r.states.empty() && r.states.back().second == s) return;
         if (!r.states.empty() && r.states.back().first == time) {
             r.states.back().second = s;  // changed twice in one step: keep the outcome
-            if (r.states.size() > 1 && r.states[r.states.size() - 2].second == s) r.states.pop_back();
+            if (r.states.size() > 1 && r.states[r.states.size() - 2].second == s)
+                r.states.pop_back();
             return;
         }
         r.states.push_back({time, std::move(s)});
@@ -441,7 +442,8 @@ private:
             out += "],";
             key(out, "ops");
             out += '[';
-            for (std::size_t i = 0; i < window_.size(); ++i) out += (i ? "," : ""), number(out, window_[i]);
+            for (std::size_t i = 0; i < window_.size(); ++i)
+                out += (i ? "," : ""), number(out, window_[i]);
             out += "],";
             key(out, "deadline_op");
             if (has_deadline_) {
@@ -594,10 +596,10 @@ private:
                 number(out, op.returned);
             }
             out += ',';
-            json_string(out, op.discarded                              ? "discarded"
-                             : op.open()                               ? "open"
+            json_string(out, op.discarded                                   ? "discarded"
+                             : op.open()                                    ? "open"
                              : op.output.status == check::kv_status::failed ? "fail"
-                                                                       : "ok");
+                                                                            : "ok");
             out += ']';
         }
         out += "],";

@@ -41,12 +41,15 @@ void strings_are_json_and_safe_in_a_script_element() {
         {"<!-- & -->", R"("\u003c!-- \u0026 --\u003e")"},
         {std::string_view{controls, sizeof controls - 1},
          R"("nul\u0000 tab\t nl\n cr\r del\u007f")"},
-        {"caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80\""},
+        {"caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80",
+         "\"caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80\""},
         {"line\xe2\x80\xa8sep\xe2\x80\xa9", R"("line\u2028sep\u2029")"},
-        {"bad \xff \xc0\xaf \xed\xa0\x80 \xe2\x9c", R"("bad \ufffd \ufffd\ufffd \ufffd\ufffd\ufffd \ufffd\ufffd")"},
+        {"bad \xff \xc0\xaf \xed\xa0\x80 \xe2\x9c",
+         R"("bad \ufffd \ufffd\ufffd \ufffd\ufffd\ufffd \ufffd\ufffd")"},
     };
     for (const auto& c : cases)
-        expect(encoded(c.in) == c.out, "json_string: got " + encoded(c.in) + ", want " + std::string{c.out});
+        expect(encoded(c.in) == c.out,
+               "json_string: got " + encoded(c.in) + ", want " + std::string{c.out});
 }
 
 template <class Protocol>
@@ -62,7 +65,8 @@ void recording_changes_nothing(const char* profile) {
         sim::world<Protocol> recorded{o};
         recorded.attach(&recorder);
         const sim::result b = recorded.run();
-        const std::string what = std::string{Protocol::name} + " " + profile + " seed " + std::to_string(seed);
+        const std::string what =
+            std::string{Protocol::name} + " " + profile + " seed " + std::to_string(seed);
         expect(a.trace_hash == b.trace_hash, what + ": the trace hash changed when recorded");
         expect(a.events == b.events, what + ": the event count changed when recorded");
         expect(recorder.messages() == a.messages && a.messages > 0,
@@ -95,8 +99,10 @@ void a_failure_text_cannot_escape_the_data_element() {
     expect(json.find("<script>alert") == std::string::npos, "no raw markup in the data");
     expect(json.find("\\u003c/script\\u003e\\u003cscript\\u003ealert(1)") != std::string::npos,
            "the failure text is escaped");
-    expect(json.find("none\\u003c/title\\u003e") != std::string::npos, "the profile name is escaped");
-    expect(page.find("alert(1)") == json.find("alert(1)") + data, "the text appears only in the data");
+    expect(json.find("none\\u003c/title\\u003e") != std::string::npos,
+           "the profile name is escaped");
+    expect(page.find("alert(1)") == json.find("alert(1)") + data,
+           "the text appears only in the data");
     expect(page.rfind("</html>") != std::string::npos, "the page is complete");
 }
 

@@ -6,7 +6,7 @@
 // `tail`). The script draws the run into one SVG for the time window in view and redraws it on
 // zoom and scroll, so a run of tens of thousands of messages stays responsive. When it is done
 // it sets data-ready="1" on #render-status, with the number of lanes it drew and the number of
-// script errors seen (window error events), which tools/html_check.cmake reads from a headless
+// script errors seen (window error events), which tools/html_check.sh reads from a headless
 // browser.
 //
 // Each piece stays below 64 KiB, the longest string literal C++ compilers must accept.
@@ -978,7 +978,8 @@ window.addEventListener('resize', schedule);
 setup();
 chart.setAttribute('height', HEIGHT);
 width = chart.clientWidth || 1000;
-var hash = /[#&]t=(\d+)-(\d+)/.exec(window.location.hash);
+var startHash = window.location.hash;  // render() rewrites it
+var hash = /[#&]t=(\d+)-(\d+)/.exec(startHash);
 if (hash) {
   setWindow(+hash[1], +hash[2]);
 } else if (failure) {
@@ -989,7 +990,7 @@ if (hash) {
   fit();
 }
 // #select=message12 | op3 | partition0 | n2@1500 | failure: what the details panel shows.
-var chosen = /[#&]select=(message|op|partition|n|failure)(\d*)(?:@(\d+))?/.exec(window.location.hash);
+var chosen = /[#&]select=(message|op|partition|n|failure)(\d*)(?:@(\d+))?/.exec(startHash);
 if (chosen) {
   var which = +chosen[2];
   if (chosen[1] === 'message' && D.messages[which]) { selected = { kind: 'message', m: which }; showMessage(which); }
@@ -999,6 +1000,33 @@ if (chosen) {
   if (chosen[1] === 'failure' && failure) { selected = { kind: 'failure' }; showFailure(); }
 }
 render();
+
+// #selftest: click a message, a node lane and an operation the way a user would, and note in
+// data-selftest what each click selected (tools/html_check.sh reads it).
+function selfTest() {
+  var box = chart.getBoundingClientRect(), results = [];
+  function click(x, y) {
+    var o = { clientX: box.left + x, clientY: box.top + y, button: 0, bubbles: true };
+    chart.dispatchEvent(new MouseEvent('mousedown', o));
+    chart.dispatchEvent(new MouseEvent('mouseup', o));
+    var title = document.querySelector('#details .title');
+    return selected ? selected.kind + (title && title.textContent ? '' : '-without-details') : 'nothing';
+  }
+  var w = drawn[Math.floor(drawn.length / 2)];
+  if (w) results.push(click((w[0] + w[2]) / 2, (w[1] + w[3]) / 2));
+  selected = null;
+  results.push(click(LABEL_W + plotW() / 2, nodeTop(1) + 10));
+  selected = null;
+  for (var i = 0; i < D.ops.length; i++) {
+    var o = D.ops[i], a = X(o[4]), b = X(o[5] < 0 ? END : o[5]);
+    if (a > LABEL_W + 2 && b < width - 10) {
+      results.push(click((a + b) / 2, clientTop(o[0]) + CLIENT_H / 2));
+      break;
+    }
+  }
+  status.setAttribute('data-selftest', results.join(' '));
+}
+if (/[#&]selftest/.test(startHash)) selfTest();
 status.setAttribute('data-lanes', String(N));
 status.setAttribute('data-node-lanes', String(N));
 status.setAttribute('data-client-lanes', String(C));

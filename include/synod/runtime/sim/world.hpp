@@ -714,7 +714,8 @@ private:
         quiesced_ = true;
         quiesce_time_ = now_;
         if (recorder_) {
-            if (std::find(blocked_.begin(), blocked_.end(), true) != blocked_.end()) recorder_->heal(now_);
+            if (std::find(blocked_.begin(), blocked_.end(), true) != blocked_.end())
+                recorder_->heal(now_);
             recorder_->quiesced(now_);
         }
         std::fill(blocked_.begin(), blocked_.end(), false);
@@ -734,8 +735,7 @@ private:
         if (cl.waiting) {
             if (generation != (cl.generation & 0xffffffffULL)) return;  // a stale timeout
             // Timed out: try the next node with the same request (same sequence number).
-            if (recorder_) recorder_->client(now_, static_cast<std::uint32_t>(c + 1), cl.op,
-                                             client_step::timeout, node_id{cl.target});
+            record_client(c, client_step::timeout, node_id{cl.target});
             ++cl.retries;
             cl.target = static_cast<std::uint32_t>(cl.target % options_.nodes + 1);
             send_request(c);
@@ -791,8 +791,7 @@ private:
         if (!cl.waiting || (cl.seq & 0xffffffffULL) != (e.ref & 0xffffffffULL)) return;
         if (!up(e.node)) return;  // lost: the client times out
         if (deferred(e)) return;
-        if (recorder_) recorder_->client(now_, static_cast<std::uint32_t>(c + 1), cl.op,
-                                         client_step::request, node_id{e.node});
+        record_client(c, client_step::request, node_id{e.node});
         node_type& n = *nodes_[e.node].node;
         const bool is_get = history_[cl.op].input.kind == check::op_kind::get;
         const auto r = (is_get && options_.read_path != options::reads::log)
@@ -807,6 +806,11 @@ private:
             }
         }
         after_step(e.node);
+    }
+
+    void record_client(std::size_t c, client_step what, node_id n) {
+        if (recorder_)
+            recorder_->client(now_, static_cast<std::uint32_t>(c + 1), clients_[c].op, what, n);
     }
 
     void reply(std::size_t c, std::uint64_t seq, reply_kind kind, check::kv_output out, node_id leader) {
@@ -828,14 +832,12 @@ private:
                           rep.client << 32);
                 return;
             case reply_kind::redirect:
-                if (recorder_) recorder_->client(now_, static_cast<std::uint32_t>(rep.client + 1), cl.op,
-                                                 client_step::redirect, rep.leader);
+                record_client(rep.client, client_step::redirect, rep.leader);
                 cl.target = rep.leader ? rep.leader.value
                                        : static_cast<std::uint32_t>(cl.target % options_.nodes + 1);
                 break;
             case reply_kind::retry:
-                if (recorder_) recorder_->client(now_, static_cast<std::uint32_t>(rep.client + 1), cl.op,
-                                                 client_step::retry, no_node);
+                record_client(rep.client, client_step::retry, no_node);
                 break;
         }
         // Ask again after a short back-off (the leader may still be settling).
