@@ -16,6 +16,9 @@ SYNOD_EMBEDDED_PACKAGES=(gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm
 # libFuzzer for clang 14 (scripts/fuzz).
 SYNOD_FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev)
 
+# Headless Chromium renders synod-sim --html pages in the sim.html_timeline tests (scripts/test).
+SYNOD_BROWSER_PACKAGES=(chromium)
+
 # Installs the named Debian packages that are missing; silent when none is.
 synod_ensure_packages() {
     local missing=()

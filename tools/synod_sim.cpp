@@ -3,7 +3,10 @@
 // of the clients' history at the end. A failing seed prints the exact command that replays it.
 //
 //   synod-sim --protocol raft|multipaxos --nodes N --seeds A..B --faults PROFILE --ops K --jobs J
-//             [--trace FILE] [--verbose] [--demo]
+//             [--trace FILE] [--html FILE] [--verbose] [--demo]
+//
+// --html FILE writes one run as a timeline page (tools/timeline_html.hpp): the first failing
+// seed of the range, or the first seed when none fails.
 
 #include <unistd.h>
 
@@ -22,6 +25,7 @@
 #include "synod/config.hpp"
 #include "synod/runtime/sim/multi_paxos.hpp"
 #include "synod/runtime/sim/raft.hpp"
+#include "timeline_html.hpp"
 
 namespace sim = synod::runtime::sim;
 
@@ -32,6 +36,14 @@ using raft_with_everything = sim::raft_protocol<synod::raft::features{
     .pre_vote = true, .check_quorum = true, .read_index = true, .lease_read = true,
     .membership = true}>;
 
+// Planted bugs, to see what a failure looks like (tests/runtime/sim/raft.cpp catches both):
+//   early-ack    storage reports writes durable at once while a crash still loses them;
+//   stale-lease  lease reads without the clock drift bound, with the slow election timeout
+//                (1 s, heartbeats every 100 ms) under which an old leader serves a stale read.
+using raft_early_ack_bug =
+    sim::raft_protocol<synod::raft::features{.pre_vote = true, .check_quorum = true},
+                       synod::raft::current_term_commit_rule, true>;
+
 struct arguments {
     std::string protocol = "raft";
     std::size_t nodes = 5;
@@ -41,6 +53,8 @@ struct arguments {
     std::size_t ops = 200;
     std::size_t jobs = std::max(1u, std::thread::hardware_concurrency());
     std::string trace;
+    std::string html;
+    std::string planted_bug;  ///< empty, "early-ack" or "stale-lease"
     bool verbose = false;
     bool demo = false;
     bool quiet = false;  ///< no progress output
@@ -52,9 +66,14 @@ struct arguments {
     std::fprintf(stderr,
                  "synod-sim: %s\n"
                  "usage: synod-sim [--protocol raft|multipaxos] [--nodes N] [--seeds A..B | N]\n"
-                 "                 [--faults none|default|lossy|partitions|crashes|clocks|brutal|churn] [--ops K]\n"
-                 "                 [--jobs J] [--trace FILE] [--verbose] [--demo]\n"
-                 "                 [--compact N] [--reads log|index|lease]   (Raft)\n",
+                 "                 [--faults none|default|lossy|partitions|crashes|clocks|brutal|churn]
+"
+                 "                 [--ops K] [--jobs J] [--trace FILE] [--html FILE] [--verbose] [--demo]
+"
+                 "                 [--compact N] [--reads log|index|lease]   (Raft)
+"
+                 "                 [--planted-bug early-ack|stale-lease]   (Raft, to see a failure)
+",
                  why.c_str());
     std::exit(2);
 }
@@ -106,6 +125,13 @@ arguments parse(int argc, char** argv) {
             a.jobs = std::max<std::uint64_t>(1, parse_number(value(), "--jobs"));
         } else if (arg == "--trace") {
             a.trace = value();
+        } else if (arg == "--html") {
+            a.html = value();
+            if (a.html.empty()) usage_error("--html needs a file name");
+        } else if (arg == "--planted-bug") {
+            a.planted_bug = value();
+            if (a.planted_bug != "early-ack" && a.planted_bug != "stale-lease")
+                usage_error("--planted-bug: early-ack or stale-lease");
         } else if (arg == "--compact") {
             a.compact = parse_number(value(), "--compact");
         } else if (arg == "--reads") {
@@ -133,6 +159,7 @@ arguments parse(int argc, char** argv) {
         usage_error("--trace needs a single seed (--seeds S..S)");
     if (a.faults == "churn" && a.protocol != "raft")
         usage_error("--faults churn: membership changes are simulated for Raft only");
+    if (!a.planted_bug.empty() && a.protocol != "raft") usage_error("--planted-bug is for --protocol raft");
     return a;
 }
 
@@ -146,6 +173,15 @@ sim::options options_for(const arguments& a, std::uint64_t seed) {
     o.timeline = a.first_seed == a.last_seed;  // one seed: say what happened if it fails
     o.read_path = a.reads;
     o.spread_reads = a.reads != sim::options::reads::log;
+    if (a.planted_bug == "stale-lease") {
+        o.read_path = sim::options::reads::lease;
+        o.spread_reads = true;
+        o.lease_without_drift_bound = true;
+        o.election_timeout = 1000;
+        o.heartbeat = 100;
+        o.client_timeout = 100;
+        o.think_ticks = 100;
+    }
     return o;
 }
 
@@ -156,6 +192,7 @@ sim::result run_one(const sim::options& o) {
 }
 
 sim::result run_seed(const arguments& a, const sim::options& o) {
+    if (a.planted_bug == "early-ack") return run_one<raft_early_ack_bug>(o);
     return a.protocol == "raft" ? run_one<raft_with_everything>(o)
                                 : run_one<sim::multi_paxos_protocol>(o);
 }
@@ -168,7 +205,54 @@ std::string replay_command(const arguments& a, std::uint64_t seed) {
            (a.reads == sim::options::reads::read_index ? " --reads index"
             : a.reads == sim::options::reads::lease    ? " --reads lease"
                                                        : "") +
+           (a.planted_bug.empty() ? std::string{} : " --planted-bug " + a.planted_bug) +
            " --trace seed-" + std::to_string(seed) + ".jsonl";
+}
+
+/// Runs `o.seed` again with a timeline recorder and writes its page to `a.html`. The run is
+/// the same as the first one (recording changes nothing): the trace hashes must agree.
+template <class Protocol>
+int write_html(const arguments& a, const sim::options& o, std::uint64_t expected_hash) {
+    synod::tools::timeline_recorder<Protocol> recorder{o.nodes};
+    sim::world<Protocol> w{o};
+    w.attach(&recorder);
+    const sim::result r = w.run();
+    if (r.trace_hash != expected_hash) {
+        std::fprintf(stderr, "synod-sim: seed %llu ran differently while recorded\n",
+                     static_cast<unsigned long long>(o.seed));
+        return 1;
+    }
+    synod::tools::page_info info;
+    info.protocol = a.protocol;
+    info.faults = a.faults;
+    std::string replay = replay_command(a, o.seed);
+    replay = replay.substr(0, replay.rfind(" --trace ")) + " --html seed-" +
+             std::to_string(o.seed) + ".html";
+    info.replay = replay;
+    if (a.planted_bug == "early-ack")
+        info.note = "planted bug: storage acknowledges writes before they are durable";
+    if (a.planted_bug == "stale-lease")
+        info.note = "planted bug: lease reads without the clock drift bound";
+    const std::string page = recorder.html(info);
+    std::FILE* f = std::fopen(a.html.c_str(), "wb");
+    if (!f || std::fwrite(page.data(), 1, page.size(), f) != page.size() || std::fclose(f) != 0) {
+        std::fprintf(stderr, "synod-sim: cannot write %s\n", a.html.c_str());
+        return 1;
+    }
+    std::printf("html: seed %llu (%s) written to %s: %zu bytes, %zu messages\n",
+                static_cast<unsigned long long>(o.seed), r.ok ? "passed" : "failed", a.html.c_str(),
+                page.size(), recorder.messages());
+    return 0;
+}
+
+int write_html_for(const arguments& a, const std::vector<sim::result>& failures,
+                   std::uint64_t first_hash) {
+    const std::uint64_t seed = failures.empty() ? a.first_seed : failures.front().seed;
+    const std::uint64_t hash = failures.empty() ? first_hash : failures.front().trace_hash;
+    const sim::options o = options_for(a, seed);
+    if (a.planted_bug == "early-ack") return write_html<raft_early_ack_bug>(a, o, hash);
+    return a.protocol == "raft" ? write_html<raft_with_everything>(a, o, hash)
+                                : write_html<sim::multi_paxos_protocol>(a, o, hash);
 }
 
 struct totals {
@@ -176,6 +260,7 @@ struct totals {
     std::uint64_t virtual_ticks = 0, elections = 0, crashes = 0, partitions = 0;
     std::uint64_t config_changes = 0;
     double busy_seconds = 0;  ///< summed over workers: CPU time spent simulating
+    std::uint64_t first_seed_hash = 0;  ///< the trace hash of the range's first seed
 };
 
 /// Runs every seed of the range on `jobs` threads; prints progress; returns the totals and the
@@ -212,6 +297,7 @@ totals run_all(const arguments& a, std::vector<sim::result>& failures) {
             t.config_changes += r.config_changes;
             t.busy_seconds += busy;
             if (r.linearizable && r.ok) ++t.linearizable;
+            if (r.seed == a.first_seed) t.first_seed_hash = r.trace_hash;
             if (a.verbose)
                 std::printf("seed=%llu ok=%d events=%llu ops=%zu trace_hash=%016llx\n",
                             static_cast<unsigned long long>(r.seed), r.ok ? 1 : 0,
@@ -331,9 +417,16 @@ int demo() {
 int main(int argc, char** argv) {
     const arguments a = parse(argc, argv);
     if (a.demo) return demo();
+    if (!a.html.empty()) {  // fail now rather than after every seed ran
+        std::FILE* f = std::fopen(a.html.c_str(), "wb");
+        if (!f) usage_error("cannot write " + a.html);
+        std::fclose(f);
+    }
     std::vector<sim::result> failures;
     const auto start = std::chrono::steady_clock::now();
     const totals t = run_all(a, failures);
     print_summary(a, t, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    return report_failures(a, failures);
+    const int status = report_failures(a, failures);
+    if (!a.html.empty() && write_html_for(a, failures, t.first_seed_hash) != 0) return 1;
+    return status;
 }

@@ -185,8 +185,12 @@ struct raft_protocol {
                     return {"timeout_now", x.term.value, 0};
                 else if constexpr (std::is_same_v<T, raft::read_index_request>)
                     return {"read_index_request", x.term.value, 0};
-                else
+                else if constexpr (std::is_same_v<T, raft::read_index_response>)
                     return {"read_index_response", x.term.value, 0};
+                else if constexpr (std::is_same_v<T, raft::install_snapshot>)
+                    return {"install_snapshot", x.term.value, 0};
+                else
+                    return {"snapshot_response", x.term.value, 0};
             },
             m);
     }

@@ -25,6 +25,11 @@
 ///   static void rebind(message_type&, std::span<const borrowed_type>);
 ///   static node_id leader_hint(const node_type&), bool is_leader(const node_type&),
 ///          std::uint64_t term_of(const node_type&), log_index commit_of(const node_type&)
+///
+/// A `recorder` attached with world::attach() sees the run as it happens (messages, node
+/// states, faults, client attempts, the verdict), for tools that draw it (tools/timeline_html.hpp).
+/// Recording draws no random numbers and schedules nothing: a seed's run and its trace hash
+/// are the same with or without one, and without one nothing is recorded.
 
 #include <algorithm>
 #include <array>
@@ -111,6 +116,60 @@ struct result {
 
 template <class Protocol>
 class world;
+
+/// What happened to one delivery of a message (a duplicate or a replay is another delivery).
+enum class delivery : std::uint8_t {
+    delivered,
+    receiver_down,  ///< the receiver was crashed
+    partitioned,    ///< the link was cut
+    cancelled,      ///< the sender crashed in the step that sent it, before it left
+};
+
+/// What a client did or was told, besides invoking an operation and getting its result (those
+/// are in the history).
+enum class client_step : std::uint8_t {
+    request,   ///< its current operation reached node `n` (first try or again)
+    redirect,  ///< a node answered "not the leader"
+    retry,     ///< a node answered "try again"
+    timeout,   ///< no answer in time: it will try the next node
+};
+
+/// Observes a run of world<Protocol> (see world::attach()). Every time is virtual time, in ticks.
+template <class Protocol>
+class recorder {
+public:
+    using message_type = typename Protocol::message_type;
+    using node_type = typename Protocol::node_type;
+    virtual ~recorder() = default;
+    /// `from` sent `m` to `to`; `lost`: the network dropped it at once. Returns an id that
+    /// delivered() names.
+    virtual std::uint64_t sent(std::uint64_t time, node_id from, node_id to, const message_type& m,
+                               bool lost) = 0;
+    virtual void delivered(std::uint64_t time, std::uint64_t id, delivery what) = 0;
+    /// Node `n` after an event it handled, or at its crash (`node` null: it is down). Called
+    /// often: the recorder keeps what changed.
+    virtual void node_state(std::uint64_t time, node_id n, const node_type* node) = 0;
+    /// Node `n` handles nothing until `until`.
+    virtual void paused(std::uint64_t time, node_id n, std::uint64_t until) = 0;
+    /// A partition started: the messages from `blocked[i].first` to `blocked[i].second` are
+    /// lost until heal(). `what` says which kind.
+    virtual void partition(std::uint64_t time, std::string_view what,
+                           std::span<const std::pair<std::uint32_t, std::uint32_t>> blocked) = 0;
+    virtual void heal(std::uint64_t time) = 0;
+    /// A crash, with why (empty: a random crash) and whether the last write was torn.
+    virtual void crashed(std::uint64_t time, node_id n, std::string_view why, bool torn) = 0;
+    /// Faults stop: from now on the cluster must settle.
+    virtual void quiesced(std::uint64_t time) = 0;
+    /// Client `c` (1-based, as in the history) about its operation `op`.
+    virtual void client(std::uint64_t time, std::uint32_t c, check::op_id op, client_step what,
+                        node_id n) = 0;
+    /// The first broken check, at `time`; `node` and `other` are the nodes concerned, if known.
+    virtual void failed(std::uint64_t time, std::string_view why, node_id node, node_id other) = 0;
+    /// The run ended: its result, the clients' history and, if it was checked, the
+    /// linearizability verdict.
+    virtual void finished(const result& r, const check::history& h,
+                          const check::check_result* linearizability) = 0;
+};
 
 /// The transport policy of a simulated node.
 template <class Protocol>
@@ -227,6 +286,14 @@ public:
         return result_;
     }
 
+    /// Reports this run to `r` from now on (call before run()); `r` must outlive the run.
+    void attach(recorder<Protocol>* r) {
+        recorder_ = r;
+        if (r)
+            for (std::uint32_t i = 1; i < nodes_.size(); ++i)
+                r->node_state(now_, node_id{i}, nodes_[i].node.get());
+    }
+
     // ---- used by the policies ----------------------------------------------------------------
 
     void send(node_id from, node_id to, const message_type& m) {
@@ -234,9 +301,11 @@ public:
         if (to.value == 0 || to.value >= nodes_.size()) return;
         if (chance(rates_.loss_ppm)) {
             ++result_.dropped;
+            if (recorder_) recorder_->sent(now_, from, to, m, true);
             return;
         }
         const std::uint32_t f = allocate_flight(from, to, m);
+        if (recorder_) flights_[f].recorded = recorder_->sent(now_, from, to, m, false);
         step_flights_.push_back(f);
         std::uint64_t delay = options_.faults.delay_ticks.draw(random_);
         if (chance(rates_.tail_ppm)) delay *= uniform(random_, 10, 50);
@@ -280,7 +349,7 @@ public:
         if (!(e.index == sl.last_applied.next()) && !failed())
             fail("apply order: n" + std::to_string(n.value) + " applied index " +
                  std::to_string(e.index.value) + " after index " +
-                 std::to_string(sl.last_applied.value));
+                 std::to_string(sl.last_applied.value), n);
         sl.last_applied = e.index;
         Protocol::applied(*this, n, e);
         if (e.kind != entry_kind::normal || e.payload.size() < check::kv_command_header_bytes) return;
@@ -319,7 +388,9 @@ public:
 
     check::cluster_observer& observer() noexcept { return observer_; }
     void report(std::optional<check::violation> v) {
-        if (v && !failed()) fail(std::string{to_string(v->broken)} + ": " + v->description);
+        if (v && !failed())
+            fail(std::string{to_string(v->broken)} + ": " + v->description,
+                 v->node ? v->node : node_id{last_event_.node}, v->other);
     }
     const options& opts() const noexcept { return options_; }
     /// The clock drift bound that covers this run's skew: two clocks at -s and +s differ in
@@ -378,6 +449,7 @@ private:
         std::vector<std::byte> bytes;
         std::uint32_t refs = 0;
         bool cancelled = false;
+        std::uint64_t recorded = 0;  ///< the recorder's id of the message
     };
     struct client_state {
         std::uint32_t target = 1;
@@ -431,10 +503,16 @@ private:
         flight& fl = flights_[f];
         if (fl.cancelled || !up(fl.to.value) || blocked(fl.from.value, fl.to.value)) {
             ++result_.dropped;
+            if (recorder_)
+                recorder_->delivered(now_, fl.recorded,
+                                     fl.cancelled          ? delivery::cancelled
+                                     : !up(fl.to.value)    ? delivery::receiver_down
+                                                           : delivery::partitioned);
             release_flight(f);
             return;
         }
         if (deferred(e)) return;
+        if (recorder_) recorder_->delivered(now_, fl.recorded, delivery::delivered);
         // The handler may send, and so grow flights_: hand it a copy of the message (its
         // borrowed entries live in the flight's own buffer, which a move keeps in place).
         const message_type message = fl.message;
@@ -501,6 +579,7 @@ private:
         }
         const bool advanced = s.reported_commit < c;
         s.reported_commit = c;
+        if (recorder_) recorder_->node_state(now_, node_id{n}, &node);
         if (advanced && Protocol::is_leader(node) && !quiesced_ && chance(rates_.commit_crash_ppm)) {
             crash_now(n, "right after committing " + std::to_string(c.value));
         }
@@ -566,24 +645,35 @@ private:
             what = "cuts every link into n" + std::to_string(victim) + " (one way)";
         }
         note("partition " + what);
+        if (recorder_) {
+            std::vector<std::pair<std::uint32_t, std::uint32_t>> links;
+            for (std::uint32_t a = 1; a <= n; ++a)
+                for (std::uint32_t b = 1; b <= n; ++b)
+                    if (blocked(a, b)) links.emplace_back(a, b);
+            recorder_->partition(now_, what, links);
+        }
         queue_.at(now_ + options_.faults.partition_ticks.draw(random_), event_kind::heal, 0, 0);
     }
 
     void on_heal() {
-        if (std::find(blocked_.begin(), blocked_.end(), true) != blocked_.end()) note("partition heals");
+        if (std::find(blocked_.begin(), blocked_.end(), true) != blocked_.end()) {
+            note("partition heals");
+            if (recorder_) recorder_->heal(now_);
+        }
         std::fill(blocked_.begin(), blocked_.end(), false);
     }
 
     void start_pause(std::uint32_t n, std::uint64_t until) {
         if (quiesced_ || !up(n)) return;
         nodes_[n].paused_until = std::max(nodes_[n].paused_until, until);
+        if (recorder_) recorder_->paused(now_, node_id{n}, nodes_[n].paused_until);
         note("n" + std::to_string(n) + " pauses for " + std::to_string(until - now_) + "ms");
     }
 
     void on_crash(std::uint32_t n, const std::string& when = {}) {
         if (n == 0) {
             note("power loss: every node crashes");
-            for (std::uint32_t i = 1; i < nodes_.size(); ++i) on_crash(i);
+            for (std::uint32_t i = 1; i < nodes_.size(); ++i) on_crash(i, " in a power loss");
             return;
         }
         if (quiesced_ || !up(n)) return;
@@ -603,6 +693,10 @@ private:
         s.paused_until = 0;
         note("n" + std::to_string(n) + " crashes" + when +
              (torn ? " (tearing its last write)" : ""));
+        if (recorder_) {
+            recorder_->crashed(now_, node_id{n}, when, torn != 0);
+            recorder_->node_state(now_, node_id{n}, nullptr);
+        }
         queue_.at(now_ + options_.faults.down_ticks.draw(random_), event_kind::restart, n, 0);
     }
 
@@ -623,6 +717,11 @@ private:
     void on_quiesce() {
         quiesced_ = true;
         quiesce_time_ = now_;
+        if (recorder_) {
+            if (std::find(blocked_.begin(), blocked_.end(), true) != blocked_.end())
+                recorder_->heal(now_);
+            recorder_->quiesced(now_);
+        }
         std::fill(blocked_.begin(), blocked_.end(), false);
         for (std::uint32_t i = 1; i < nodes_.size(); ++i) {
             nodes_[i].paused_until = 0;
@@ -663,6 +762,7 @@ private:
         if (cl.waiting) {
             if (generation != (cl.generation & 0xffffffffULL)) return;  // a stale timeout
             // Timed out: try the next node with the same request (same sequence number).
+            record_client(c, client_step::timeout, node_id{cl.target});
             ++cl.retries;
             cl.target = static_cast<std::uint32_t>(cl.target % options_.nodes + 1);
             send_request(c);
@@ -718,6 +818,7 @@ private:
         if (!cl.waiting || (cl.seq & 0xffffffffULL) != (e.ref & 0xffffffffULL)) return;
         if (!up(e.node)) return;  // lost: the client times out
         if (deferred(e)) return;
+        record_client(c, client_step::request, node_id{e.node});
         node_type& n = *nodes_[e.node].node;
         const bool is_get = history_[cl.op].input.kind == check::op_kind::get;
         const auto r = (is_get && options_.read_path != options::reads::log)
@@ -732,6 +833,11 @@ private:
             }
         }
         after_step(e.node);
+    }
+
+    void record_client(std::size_t c, client_step what, node_id n) {
+        if (recorder_)
+            recorder_->client(now_, static_cast<std::uint32_t>(c + 1), clients_[c].op, what, n);
     }
 
     void reply(std::size_t c, std::uint64_t seq, reply_kind kind, check::kv_output out, node_id leader) {
@@ -753,10 +859,12 @@ private:
                           rep.client << 32);
                 return;
             case reply_kind::redirect:
+                record_client(rep.client, client_step::redirect, rep.leader);
                 cl.target = rep.leader ? rep.leader.value
                                        : static_cast<std::uint32_t>(cl.target % options_.nodes + 1);
                 break;
             case reply_kind::retry:
+                record_client(rep.client, client_step::retry, no_node);
                 break;
         }
         // Ask again after a short back-off (the leader may still be settling).
@@ -823,20 +931,23 @@ private:
         result_.virtual_ticks = now_;
         result_.ops_completed = completed_;
         result_.ops_open = history_.size() - completed_;
+        std::optional<check::check_result> lin;
         if (!failed() && options_.check_linearizability) {
-            const check::check_result r = check::check_linearizability(history_);
-            result_.linearizable = r.outcome == check::verdict::linearizable;
-            if (r.outcome == check::verdict::not_linearizable)
-                fail("linearizability: " + r.explanation);
+            lin = check::check_linearizability(history_);
+            result_.linearizable = lin->outcome == check::verdict::linearizable;
+            if (lin->outcome == check::verdict::not_linearizable)
+                fail("linearizability: " + lin->explanation);
         }
         if (failed()) result_.last_events = describe_recent();
+        if (recorder_) recorder_->finished(result_, history_, lin ? &*lin : nullptr);
     }
 
     bool failed() const noexcept { return !result_.ok; }
-    void fail(std::string why) {
+    void fail(std::string why, node_id node = no_node, node_id other = no_node) {
         if (!result_.ok) return;
         result_.ok = false;
         result_.failure = std::move(why);
+        if (recorder_) recorder_->failed(now_, result_.failure, node, other);
     }
 
     // ---- plumbing ------------------------------------------------------------------------------
@@ -993,6 +1104,7 @@ private:
     check::history history_;
     check::cluster_observer observer_{check::observer_options{.commit_index_durable = false}};
     result result_;
+    recorder<Protocol>* recorder_ = nullptr;
     event last_event_{};
     std::array<recorded, 24> recent_{};
     std::size_t recent_next_ = 0;
