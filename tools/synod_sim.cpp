@@ -66,14 +66,10 @@ struct arguments {
     std::fprintf(stderr,
                  "synod-sim: %s\n"
                  "usage: synod-sim [--protocol raft|multipaxos] [--nodes N] [--seeds A..B | N]\n"
-                 "                 [--faults none|default|lossy|partitions|crashes|clocks|brutal|churn]
-"
-                 "                 [--ops K] [--jobs J] [--trace FILE] [--html FILE] [--verbose] [--demo]
-"
-                 "                 [--compact N] [--reads log|index|lease]   (Raft)
-"
-                 "                 [--planted-bug early-ack|stale-lease]   (Raft, to see a failure)
-",
+                 "                 [--faults none|default|lossy|partitions|crashes|clocks|brutal|churn]\n"
+                 "                 [--ops K] [--jobs J] [--trace FILE] [--html FILE] [--verbose] [--demo]\n"
+                 "                 [--compact N] [--reads log|index|lease]   (Raft)\n"
+                 "                 [--planted-bug early-ack|stale-lease]   (Raft, to see a failure)\n",
                  why.c_str());
     std::exit(2);
 }
