@@ -4,7 +4,7 @@
 // size of each build and the sizeof(node) this program prints. Macros (set by the script):
 //   PAXOS=1            Multi-Paxos with quorum system QUORUM (a type) built from QUORUM_VALUE
 //   FEATURES=...       Raft: the designated initializers of raft::features
-//   READS, LEASE, TRANSFER, SNAPSHOTS = 1   exercise those commands (Raft)
+//   READS, LEASE, TRANSFER, SNAPSHOTS, MEMBERSHIP = 1   exercise those commands (Raft)
 #include <cstdio>
 #include <memory>
 #include <span>
@@ -104,6 +104,18 @@ int main() {
 #if TRANSFER
     (void)leader->transfer_leadership(leader->id() == synod::node_id{1} ? synod::node_id{2}
                                                                          : synod::node_id{1});
+#endif
+#if MEMBERSHIP
+    // Demote a voter and promote it again (one single-server change after the other).
+    synod::node_id other{leader->id() == synod::node_id{1} ? 2u : 1u};
+    synod::configuration c = leader->config();
+    c.voters.erase(other);
+    c.learners.insert(other);
+    if (!leader->propose_configuration(c)) return 5;
+    net.run_for(5);
+    c.learners.erase(other);
+    c.voters.insert(other);
+    if (!leader->propose_configuration(c)) return 6;
 #endif
 #if SNAPSHOTS
     leader->compact();
