@@ -6,8 +6,8 @@
 // over leadership, a read is served ...), and the program prints sizeof of each node type: a
 // feature that is off costs no data member (and no code). Exits non-zero if any check fails.
 //
-// -DSYNOD_VARIANT=N builds variant N alone (0 builds none): scripts/variant-sizes compiles each
-// that way to measure what each costs in code size.
+// -DSYNOD_VARIANT=N builds variant N alone (0 builds none). What each feature costs in code
+// size is measured by scripts/variant-cost (benchmarks/variants/cost.cpp).
 #include <cstdio>
 #include <memory>
 #include <vector>
