@@ -318,7 +318,8 @@ public:
             // last index sent asks it to confirm the match.
             confirm_match(*pr);
         }
-        const bool committed = updated && maybe_commit();
+        // Only an acknowledgement beyond the commit index can commit more.
+        const bool committed = updated && commit_ < pr->match && maybe_commit();
         while (send_append(*pr)) {
         }
         notify_commit(*pr);
