@@ -605,10 +605,11 @@ public:
         }
         for (node_id n : config_.voters)
             if (!target.voters.contains(n)) ++changed;
-        if (how == membership_change::single_server && changed > 1)
+        const bool one_step = detail::membership_rule_of<Traits>::type::single_step(changed);
+        if (how == membership_change::single_server && !one_step)
             return errc::invalid_configuration;
         const bool joint_change =
-            how == membership_change::joint || (how == membership_change::automatic && changed > 1);
+            how == membership_change::joint || (how == membership_change::automatic && !one_step);
         configuration next = target;
         if (joint_change) {
             // C_old,new: both voter sets decide. A voter being demoted is a learner that

@@ -129,7 +129,27 @@ struct current_term_commit_rule {
     }
 };
 
+/// How many voters one configuration entry may add or remove (thesis 4.1): one; a larger change
+/// goes through the joint configuration. The node asks `Traits::membership_rule` (this by
+/// default) so that fault-injection tests can plant the unsafe rule (any change in one step)
+/// and prove the simulator catches it; no other rule is safe.
+struct one_voter_per_step_rule {
+    static constexpr bool single_step(std::size_t changed_voters) noexcept {
+        return changed_voters <= 1;
+    }
+};
+
 namespace detail {
+template <class T>
+struct membership_rule_of {
+    using type = one_voter_per_step_rule;
+};
+template <class T>
+    requires requires { typename T::membership_rule; }
+struct membership_rule_of<T> {
+    using type = typename T::membership_rule;
+};
+
 template <class T>
 struct commit_rule_of {
     using type = current_term_commit_rule;

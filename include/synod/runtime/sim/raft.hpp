@@ -22,7 +22,8 @@ namespace synod::runtime::sim {
 /// so that tests can plant bugs and prove the checkers catch them; the defaults are the
 /// correct protocol.
 template <raft::features Features = raft::features{.pre_vote = true, .check_quorum = true},
-          class CommitRule = raft::current_term_commit_rule, bool LieAboutDurability = false>
+          class CommitRule = raft::current_term_commit_rule, bool LieAboutDurability = false,
+          class MembershipRule = raft::one_voter_per_step_rule>
 struct raft_protocol {
     using message_type = raft::message<std::string>;
     using entry_type = entry<std::string>;
@@ -92,6 +93,7 @@ struct raft_protocol {
         using random = xoshiro256;
         using state_machine = kv_machine<raft_protocol>;
         using commit_rule = CommitRule;
+        using membership_rule = MembershipRule;
         static constexpr raft::features features = Features;
     };
     using node_type = raft::node<traits>;
