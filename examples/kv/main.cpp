@@ -3,10 +3,17 @@
 //
 //   synod-kv --id 1 --peers 127.0.0.1:7101:7001,127.0.0.1:7102:7002,127.0.0.1:7103:7003
 //            --data-dir data/n1 [--port 7001] [--protocol raft|multipaxos] [--fsync on|off]
+//            [--snapshot-every 10000] [--wal-segment-bytes 67108864]
 //
 // --peers lists every member as host:peer_port:client_port; member i (from 1) is node i.
 // scripts/cluster starts a local cluster; docs/runtime-asio.md describes the whole runtime.
+//
+// Tests only: with SYNOD_KV_TEST_ENOSPC=PATH in the environment, every WAL preallocation and
+// write fails with ENOSPC while the file PATH exists (a disk that is full, then freed).
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -28,7 +35,8 @@ namespace {
                  "                [--port P] [--bind ADDR] [--protocol raft|multipaxos]\n"
                  "                [--cluster-id N] [--fsync on|off] [--election-timeout-ms MS]\n"
                  "                [--heartbeat-ms MS] [--request-timeout-ms MS]\n"
-                 "                [--client-idle-timeout-ms MS] [--peer-idle-timeout-ms MS]\n",
+                 "                [--client-idle-timeout-ms MS] [--peer-idle-timeout-ms MS]\n"
+                 "                [--snapshot-every N (0: never)] [--wal-segment-bytes N]\n",
                  error.c_str());
     std::exit(2);
 }
@@ -130,6 +138,10 @@ int main(int argc, char** argv) {
             o.client_idle_timeout = std::chrono::milliseconds(number(flag, v, 10, 3600000));
         } else if (flag == "--peer-idle-timeout-ms") {
             o.peer_idle_timeout = std::chrono::milliseconds(number(flag, v, 10, 3600000));
+        } else if (flag == "--snapshot-every") {
+            o.snapshot_every = number(flag, v, 0, ~0ull);
+        } else if (flag == "--wal-segment-bytes") {
+            o.wal_segment_bytes = number(flag, v, 4096, 1ull << 36);
         } else {
             usage("unknown option " + flag);
         }
@@ -144,6 +156,13 @@ int main(int argc, char** argv) {
     o.port = port > 0 ? static_cast<std::uint16_t>(port) : me.client_port;
     if (o.peer_idle_timeout == std::chrono::milliseconds{600})
         o.peer_idle_timeout = 2 * o.election_timeout;  // RELIABILITY 3: at most 2 x ET
+    if (const char* p = std::getenv("SYNOD_KV_TEST_ENOSPC"); p && *p) {
+        o.inject_storage_error = [path = std::string{p}](std::string_view operation, const std::string&) {
+            struct stat st {};
+            if (operation == "fsync" || ::stat(path.c_str(), &st) != 0) return 0;
+            return ENOSPC;
+        };
+    }
     const synod::runtime::asio::logger log{"node " + std::to_string(o.self.value)};
     if (protocol == "raft")
         return run<synod::runtime::asio::raft_protocol<std::string, synod_kv::machine>>(o, log);
