@@ -8,15 +8,16 @@
 // --peers lists every member as host:peer_port:client_port; member i (from 1) is node i.
 // scripts/cluster starts a local cluster; docs/runtime-asio.md describes the whole runtime.
 //
-// Tests only: with SYNOD_KV_TEST_ENOSPC=PATH in the environment, every WAL preallocation and
-// write fails with ENOSPC while the file PATH exists (a disk that is full, then freed).
-
-#include <sys/stat.h>
+// Tests only: with SYNOD_KV_TEST_DISK=PATH in the environment, the WAL's system calls fail
+// while the file PATH exists, as its first word says: "enospc" fails every preallocation and
+// write with ENOSPC (a disk that is full until PATH is removed), "eio-fsync" every fsync with
+// EIO (a disk that breaks).
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <fstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -156,11 +157,14 @@ int main(int argc, char** argv) {
     o.port = port > 0 ? static_cast<std::uint16_t>(port) : me.client_port;
     if (o.peer_idle_timeout == std::chrono::milliseconds{600})
         o.peer_idle_timeout = 2 * o.election_timeout;  // RELIABILITY 3: at most 2 x ET
-    if (const char* p = std::getenv("SYNOD_KV_TEST_ENOSPC"); p && *p) {
+    if (const char* p = std::getenv("SYNOD_KV_TEST_DISK"); p && *p) {
         o.inject_storage_error = [path = std::string{p}](std::string_view operation, const std::string&) {
-            struct stat st {};
-            if (operation == "fsync" || ::stat(path.c_str(), &st) != 0) return 0;
-            return ENOSPC;
+            std::ifstream f{path};
+            std::string mode;
+            if (!(f >> mode)) return 0;
+            if (mode == "enospc" && operation != "fsync") return ENOSPC;
+            if (mode == "eio-fsync" && operation == "fsync") return EIO;
+            return 0;
         };
     }
     const synod::runtime::asio::logger log{"node " + std::to_string(o.self.value)};

@@ -40,17 +40,6 @@ void check(bool ok, const std::string& what) {
     if (!ok) failed = true;
 }
 
-std::uint64_t info_number(std::uint16_t port, const std::string& field) {
-    const std::string v = info_field(info(port), field);
-    return v.empty() ? 0 : std::stoull(v);
-}
-
-/// The client port of the leader, waiting for one (0 if none within the limit).
-std::uint16_t leader_port(cluster& cl, std::chrono::seconds limit = 20s) {
-    const int l = wait_leader(cl, limit);
-    return l ? cl.nodes[static_cast<std::size_t>(l - 1)].client_port : 0;
-}
-
 /// Writes `key-i = v<round>-i` for every key through the leader, pipelined in chunks, each SET
 /// retried with the same value until acknowledged. Returns false if it cannot finish.
 bool write_round(cluster& cl, int round, std::map<std::string, std::string>& acked) {
@@ -99,15 +88,6 @@ bool write_round(cluster& cl, int round, std::map<std::string, std::string>& ack
         if (!todo.empty()) std::this_thread::sleep_for(100ms);
     }
     return true;
-}
-
-/// Waits until node `p` has applied at least `index`.
-bool caught_up(node_process& p, std::uint64_t index) {
-    for (int i = 0; i < 300; ++i) {
-        if (p.alive() && info_number(p.client_port, "applied_index") >= index) return true;
-        std::this_thread::sleep_for(100ms);
-    }
-    return false;
 }
 
 struct wal_dir {
