@@ -168,7 +168,11 @@ int main(int argc, char** argv) {
         };
     }
     const synod::runtime::asio::logger log{"node " + std::to_string(o.self.value)};
+    // ReadIndex for linearizable reads; leadership transfer so that a leader whose disk is full
+    // can hand over to a follower with room (node_host.hpp).
+    constexpr synod::raft::features raft_features{
+        .pre_vote = true, .check_quorum = true, .leader_transfer = true, .read_index = true};
     if (protocol == "raft")
-        return run<synod::runtime::asio::raft_protocol<std::string, synod_kv::machine>>(o, log);
+        return run<synod::runtime::asio::raft_protocol<std::string, synod_kv::machine, raft_features>>(o, log);
     return run<synod::runtime::asio::multi_paxos_protocol<std::string, synod_kv::machine>>(o, log);
 }

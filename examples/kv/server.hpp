@@ -597,9 +597,11 @@ private:
             if (!r) error = r.error();
         }
         if (error != synod::errc::ok) {
-            const std::string why = error == synod::errc::not_leader
-                                        ? redirect()
-                                        : resp_error("ERR " + std::string{synod::to_string(error)});
+            const std::string why =
+                error == synod::errc::not_leader ? redirect()
+                : error == synod::errc::transfer_in_progress
+                    ? resp_error("TRYAGAIN leadership is moving to another node; retry")
+                    : resp_error("ERR " + std::string{synod::to_string(error)});
             for (std::size_t k = 0; k < waiting.size(); ++k) {
                 pending_.erase(waiting[k].id.number);
                 auto& ids = at_index_[first + k];

@@ -90,9 +90,10 @@ outcome run_op(client& c, shared_history& hist, check::client_id id, const check
             ++n.redirected;
             return outcome::discarded;
         }
-        // TRYAGAIN: a read that could not be confirmed (it has no effect either way).
+        // TRYAGAIN: a read that could not be confirmed, or a write refused while leadership
+        // moves; neither was executed.
         if (r.text.starts_with("CLUSTERDOWN") || r.text.find("proposal lost") != std::string::npos ||
-            (r.text.starts_with("TRYAGAIN") && in.kind == check::op_kind::get)) {
+            r.text.starts_with("TRYAGAIN")) {
             hist.discard(op);
             ++n.lost;
             return outcome::discarded;

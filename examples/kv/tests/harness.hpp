@@ -120,9 +120,9 @@ struct cluster {
     std::vector<node_process> nodes;
 
     cluster(const std::string& binary, const std::string& protocol, std::uint16_t base, int n,
-            const std::vector<std::string>& extra) {
+            const std::vector<std::string>& extra, const std::string& name = "") {
         dir = (std::filesystem::temp_directory_path() /
-               ("synod-kv-test-" + std::to_string(::getpid())))
+               ("synod-kv-test-" + std::to_string(::getpid()) + name))
                   .string();
         std::filesystem::remove_all(dir);
         std::filesystem::create_directories(dir);

@@ -21,7 +21,11 @@
 /// storage_full() is true (the application should refuse new writes; synod-kv answers them
 /// with an error), nothing of the batch or after it is reported durable, so nothing that needs
 /// it is acknowledged, and the node keeps running: a leader still replicates, commits with its
-/// followers and serves reads. Both transitions are logged, naming the file.
+/// followers and serves reads. Both transitions are logged, naming the file. A Raft leader
+/// with features.leader_transfer also hands leadership (thesis 3.10) to a follower that has
+/// durably stored entries this node could not (a disk with room), so that a cluster with one
+/// full node keeps accepting writes; a follower that cannot write acknowledges nothing, so it
+/// is never chosen.
 ///
 /// Compaction: with host_options::snapshot_every = N and a state machine that takes snapshots,
 /// the host calls node.compact() whenever N entries were applied since the last snapshot.
@@ -222,6 +226,7 @@ public:
     void after_event() {
         if (stopped_) return;
         note_status();
+        maybe_hand_over();
         maybe_compact();
         if (options_.after_event) options_.after_event();
         maybe_sync();
@@ -262,6 +267,28 @@ private:
             options_.log("compaction: snapshot at index " + std::to_string(applied) + " (" +
                          std::to_string(node_->storage().snapshot_index().value - base) +
                          " entries since the last)");
+        }
+    }
+
+    /// A full leader hands leadership to the follower holding the most entries beyond what
+    /// this node could make durable, if any (see the file comment).
+    void maybe_hand_over() {
+        if constexpr (requires(node_type& n) { n.transfer_leadership(node_id{}); }) {
+            if (!full_ || !node_->is_leader() || node_->transfer_target()) return;
+            node_id best = no_node;
+            log_index best_match = node_->durable_index();
+            for (const node_id n : node_->config().voters) {
+                if (n == options_.self) continue;
+                const auto* pr = node_->progress_of(n);
+                if (pr && best_match < pr->match) {
+                    best = n;
+                    best_match = pr->match;
+                }
+            }
+            if (!best || !node_->transfer_leadership(best)) return;
+            options_.log("storage full: handing leadership to node " + std::to_string(best.value) +
+                         ", which stored entries through " + std::to_string(best_match.value) +
+                         " (this node: through " + std::to_string(node_->durable_index().value) + ")");
         }
     }
 
