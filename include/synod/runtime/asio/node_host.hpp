@@ -286,9 +286,14 @@ private:
                 }
             }
             if (!best || !node_->transfer_leadership(best)) return;
-            options_.log("storage full: handing leadership to node " + std::to_string(best.value) +
-                         ", which stored entries through " + std::to_string(best_match.value) +
-                         " (this node: through " + std::to_string(node_->durable_index().value) + ")");
+            // A transfer that does not complete is aborted after an election timeout and tried
+            // again: log the first attempt per target, then every 20th.
+            if (best != hand_over_target_ || ++hand_over_attempts_ % 20 == 0)
+                options_.log("storage full: handing leadership to node " + std::to_string(best.value) +
+                             ", which stored entries through " + std::to_string(best_match.value) +
+                             " (this node: through " + std::to_string(node_->durable_index().value) + ")");
+            if (best != hand_over_target_) hand_over_attempts_ = 0;
+            hand_over_target_ = best;
         }
     }
 
@@ -371,6 +376,8 @@ private:
     bool full_ = false;
     std::string full_error_;
     std::uint64_t full_attempts_ = 0;
+    node_id hand_over_target_{};
+    std::uint64_t hand_over_attempts_ = 0;
     std::uint64_t batches_ = 0;
     std::uint64_t snapshots_ = 0;
     boost::asio::steady_timer full_timer_;
