@@ -7,11 +7,6 @@
 //
 // --peers lists every member as host:peer_port:client_port; member i (from 1) is node i.
 // scripts/cluster starts a local cluster; docs/runtime-asio.md describes the whole runtime.
-//
-// Tests only: with SYNOD_KV_TEST_DISK=PATH in the environment, the WAL's system calls fail
-// while the file PATH exists, as its first word says: "enospc" fails every preallocation and
-// write with ENOSPC (a disk that is full until PATH is removed), "eio-fsync" every fsync with
-// EIO (a disk that breaks).
 
 #include <cerrno>
 #include <cstdio>
@@ -157,6 +152,10 @@ int main(int argc, char** argv) {
     o.port = port > 0 ? static_cast<std::uint16_t>(port) : me.client_port;
     if (o.peer_idle_timeout == std::chrono::milliseconds{600})
         o.peer_idle_timeout = 2 * o.election_timeout;  // RELIABILITY 3: at most 2 x ET
+    // Tests only: with SYNOD_KV_TEST_DISK=PATH in the environment, the WAL's system calls fail
+    // while the file PATH exists, as its first word says: "enospc" fails every preallocation
+    // and write with ENOSPC (a disk that is full until PATH is removed), "eio-fsync" every
+    // fsync with EIO (a disk that breaks).
     if (const char* p = std::getenv("SYNOD_KV_TEST_DISK"); p && *p) {
         o.inject_storage_error = [path = std::string{p}](std::string_view operation, const std::string&) {
             std::ifstream f{path};
