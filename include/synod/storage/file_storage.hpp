@@ -178,14 +178,17 @@ public:
     // ---- raft_snapshot_storage: what raft::node needs to compact and to send and receive
     // InstallSnapshot. An incoming snapshot is staged in memory until its last chunk.
 
-    log_index snapshot_index() const noexcept { return log_index{snapshot_ ? snapshot_->index : 0}; }
+    log_index snapshot_index() const noexcept {
+        return log_index{snapshot_ ? snapshot_->index : 0};
+    }
     term_t snapshot_term() const noexcept { return term_t{snapshot_ ? snapshot_->term : 0}; }
     std::span<const std::byte> snapshot_data() const noexcept {
         if (!snapshot_) return {};
         return std::as_bytes(std::span{snapshot_->data.data(), snapshot_->data.size()});
     }
     write_id save_snapshot(log_index i, term_t t, std::span<const std::byte> bytes) {
-        return save_snapshot(i, t, std::string{reinterpret_cast<const char*>(bytes.data()), bytes.size()});
+        std::string data{reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+        return save_snapshot(i, t, std::move(data));
     }
     std::uint64_t stage_snapshot_chunk(log_index i, term_t t, std::uint64_t offset,
                                        std::span<const std::byte> bytes) {
@@ -194,7 +197,8 @@ public:
             staged_index_ = i;
             staged_term_ = t;
         }
-        if (offset == staged_.size()) staged_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+        if (offset == staged_.size())
+            staged_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
         return staged_.size();
     }
     write_id save_staged_snapshot() {

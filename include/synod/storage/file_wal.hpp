@@ -185,7 +185,8 @@ inline void write_all(int f, const std::string& path, std::string_view bytes, st
                       const injector* inject = nullptr) {
     while (!bytes.empty()) {
         const int e = injected(inject, "write", path);
-        const ssize_t n = e != 0 ? -1 : ::pwrite(f, bytes.data(), bytes.size(), static_cast<off_t>(at));
+        const ssize_t n =
+            e != 0 ? -1 : ::pwrite(f, bytes.data(), bytes.size(), static_cast<off_t>(at));
         if (n < 0) {
             const int err = e != 0 ? e : errno;
             if (err == EINTR) continue;
@@ -448,7 +449,8 @@ public:
     /// failure: the batch must then be considered not durable and the process must stop.
     void write(const wal_batch& b) {
         if (b.snapshot) {
-            write_snapshot_file(options_.dir, *b.snapshot, options_.crash_point, &options_.inject_error);
+            write_snapshot_file(options_.dir, *b.snapshot, options_.crash_point,
+                                &options_.inject_error);
             newest_snapshot_ = b.snapshot->index;
         }
         if (!b.records.empty()) {
@@ -549,7 +551,8 @@ private:
         }
         step("segment.dir_fsync");
         detail::sync_dir(options_.dir, &options_.inject_error);
-        if (current_ && !reuse) closed_.push_back({current_->number, current_->path, current_->max_tag});
+        if (current_ && !reuse)
+            closed_.push_back({current_->number, current_->path, current_->max_tag});
         if (!reuse) ++next_segment_;
         current_ = std::make_unique<segment>();
         current_->number = number;

@@ -289,9 +289,10 @@ private:
             // A transfer that does not complete is aborted after an election timeout and tried
             // again: log the first attempt per target, then every 20th.
             if (best != hand_over_target_ || ++hand_over_attempts_ % 20 == 0)
-                options_.log("storage full: handing leadership to node " + std::to_string(best.value) +
-                             ", which stored entries through " + std::to_string(best_match.value) +
-                             " (this node: through " + std::to_string(node_->durable_index().value) + ")");
+                options_.log("storage full: handing leadership to node " +
+                             std::to_string(best.value) + ", which stored entries through " +
+                             std::to_string(best_match.value) + " (this node: through " +
+                             std::to_string(node_->durable_index().value) + ")");
             if (best != hand_over_target_) hand_over_attempts_ = 0;
             hand_over_target_ = best;
         }
