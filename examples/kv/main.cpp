@@ -3,6 +3,7 @@
 //
 //   synod-kv --id 1 --peers 127.0.0.1:7101:7001,127.0.0.1:7102:7002,127.0.0.1:7103:7003
 //            --data-dir data/n1 [--port 7001] [--protocol raft|multipaxos] [--fsync on|off]
+//            [--snapshot-every 10000] [--wal-segment-bytes 67108864]
 //
 // --peers lists every member as host:peer_port:client_port; member i (from 1) is node i.
 // scripts/cluster starts a local cluster; docs/runtime-asio.md describes the whole runtime.
@@ -11,9 +12,11 @@
 // in-process examples, under runtime/asio (TCP transport, steady_timer, file WAL with fsync off
 // the event loop), with linearizable reads and writes for unmodified Redis clients.
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <fstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,7 +35,8 @@ namespace {
                  "                [--port P] [--bind ADDR] [--protocol raft|multipaxos]\n"
                  "                [--cluster-id N] [--fsync on|off] [--election-timeout-ms MS]\n"
                  "                [--heartbeat-ms MS] [--request-timeout-ms MS]\n"
-                 "                [--client-idle-timeout-ms MS] [--peer-idle-timeout-ms MS]\n",
+                 "                [--client-idle-timeout-ms MS] [--peer-idle-timeout-ms MS]\n"
+                 "                [--snapshot-every N (0: never)] [--wal-segment-bytes N]\n",
                  error.c_str());
     std::exit(2);
 }
@@ -134,6 +138,10 @@ int main(int argc, char** argv) {
             o.client_idle_timeout = std::chrono::milliseconds(number(flag, v, 10, 3600000));
         } else if (flag == "--peer-idle-timeout-ms") {
             o.peer_idle_timeout = std::chrono::milliseconds(number(flag, v, 10, 3600000));
+        } else if (flag == "--snapshot-every") {
+            o.snapshot_every = number(flag, v, 0, ~0ull);
+        } else if (flag == "--wal-segment-bytes") {
+            o.wal_segment_bytes = number(flag, v, 4096, 1ull << 36);
         } else {
             usage("unknown option " + flag);
         }
@@ -148,8 +156,26 @@ int main(int argc, char** argv) {
     o.port = port > 0 ? static_cast<std::uint16_t>(port) : me.client_port;
     if (o.peer_idle_timeout == std::chrono::milliseconds{600})
         o.peer_idle_timeout = 2 * o.election_timeout;  // RELIABILITY 3: at most 2 x ET
+    // Tests only: with SYNOD_KV_TEST_DISK=PATH in the environment, the WAL's system calls fail
+    // while the file PATH exists, as its first word says: "enospc" fails every preallocation
+    // and write with ENOSPC (a disk that is full until PATH is removed), "eio-fsync" every
+    // fsync with EIO (a disk that breaks).
+    if (const char* p = std::getenv("SYNOD_KV_TEST_DISK"); p && *p) {
+        o.inject_storage_error = [path = std::string{p}](std::string_view operation, const std::string&) {
+            std::ifstream f{path};
+            std::string mode;
+            if (!(f >> mode)) return 0;
+            if (mode == "enospc" && operation != "fsync") return ENOSPC;
+            if (mode == "eio-fsync" && operation == "fsync") return EIO;
+            return 0;
+        };
+    }
     const synod::runtime::asio::logger log{"node " + std::to_string(o.self.value)};
+    // ReadIndex for linearizable reads; leadership transfer so that a leader whose disk is full
+    // can hand over to a follower with room (node_host.hpp).
+    constexpr synod::raft::features raft_features{
+        .pre_vote = true, .check_quorum = true, .leader_transfer = true, .read_index = true};
     if (protocol == "raft")
-        return run<synod::runtime::asio::raft_protocol<std::string, synod_kv::machine>>(o, log);
+        return run<synod::runtime::asio::raft_protocol<std::string, synod_kv::machine, raft_features>>(o, log);
     return run<synod::runtime::asio::multi_paxos_protocol<std::string, synod_kv::machine>>(o, log);
 }

@@ -5,30 +5,44 @@
 // front end, on one io_context thread.
 //
 // Requests: PING, ECHO, GET, SET, DEL, EXISTS, INCR, MGET, INFO, plus CONFIG GET, COMMAND,
-// SELECT, CLIENT, QUIT, DBSIZE and READONLY / READWRITE for the tools. Writes and reads go
-// through the log: the leader proposes the command and answers when it applies it, so every
-// answer is linearizable. A follower answers "-MOVED 0 <leader's client address>" (or
-// "-CLUSTERDOWN" while no leader is known). A connection that sent READONLY reads its own
-// node's state instead (possibly stale, any node).
+// SELECT, CLIENT, QUIT, DBSIZE and READONLY / READWRITE for the tools.
 //
-// Reads through the log are the stand-in for ReadIndex (Raft thesis 6.4): `read_path` below is
-// the one place that decides how a linearizable read is served; when raft::node gains a
-// read_index request API, reads go there and answer once the applied index reaches the read
-// index, without a log entry.
+// Writes go through the log: the leader proposes the command and answers when it applies it.
+// A follower answers "-MOVED 0 <leader's client address>" (or "-CLUSTERDOWN" while no leader
+// is known).
+//
+// Reads (GET, MGET, EXISTS) are linearizable unless the connection sent READONLY:
+//  - Raft: ReadIndex (thesis 6.4), no log entry. Reads that arrive while one ReadIndex round
+//    is in flight wait and share the next round (one heartbeat round per batch). Any node
+//    serves them: a follower's core asks the leader for the read index and the follower
+//    answers from its own state once it has applied that far. A read that cannot be confirmed
+//    (leadership changed) gets MOVED to the leader, or CLUSTERDOWN.
+//  - Multi-Paxos (no read-index path in its core): through the log, like a write.
+//  - A connection's requests take effect in the order it sent them: a read pipelined behind
+//    an unanswered write on the same connection goes through the log after it, and a write
+//    behind unanswered ReadIndex reads waits for them. `read_path` decides.
+// A connection that sent READONLY reads its own node's state instead (possibly stale).
 //
 // Answers keep request order per connection (pipelining): each request takes a reply slot
 // when it arrives, and slots are sent in order as they fill. A request whose outcome cannot be
 // known within request_timeout (the leader lost its quorum) gets "-ERR timeout ..."; one whose
 // log position was taken by another leader's entry gets "-ERR proposal lost ..." (it was
 // definitely not executed).
+//
+// Compaction: the host snapshots the store every `snapshot_every` applied entries and the WAL
+// deletes the segments behind it; a node that lags behind the snapshot receives it
+// (InstallSnapshot). Disk full: while the host cannot write its log for want of space
+// (node_host::storage_full), writes get "-ERR out of disk space ..." and reads are served.
 
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <random>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -70,6 +84,10 @@ struct server_options {
     std::chrono::milliseconds client_idle_timeout{30000};  ///< a partial request may stall this long
     std::chrono::milliseconds peer_idle_timeout{600};
     std::size_t clients_max = 4096;
+    std::uint64_t snapshot_every = 10000;        ///< applied entries between snapshots; 0 never
+    std::uint64_t wal_segment_bytes = 64ull << 20;
+    /// Tests only: wal_options::inject_error.
+    std::function<int(std::string_view, const std::string&)> inject_storage_error;
 };
 
 template <class Protocol>
@@ -88,6 +106,8 @@ public:
         store_->on_applied = [this](std::uint64_t index, const request_id* id, const std::string& a) {
             applied(index, id, a);
         };
+        store_->on_read = [this](std::uint64_t context, bool ok) { read_ready(context, ok); };
+        store_->on_restored = [this](std::uint64_t index) { restored(index); };
         rt::host_options<Protocol> h;
         h.self = options_.self;
         for (const member& mb : options_.members) {
@@ -107,6 +127,9 @@ public:
         h.network.idle_timeout = options_.peer_idle_timeout;
         h.wal.dir = options_.data_dir;
         h.wal.sync = options_.fsync;
+        h.wal.segment_bytes = options_.wal_segment_bytes;
+        h.wal.inject_error = options_.inject_storage_error;
+        h.snapshot_every = options_.snapshot_every;
         h.log = log_;
         host_ = std::make_unique<host_type>(io, std::move(h), std::move(m));
     }
@@ -129,14 +152,38 @@ public:
 
     host_type& host() noexcept { return *host_; }
 
+    /// Whether linearizable reads use ReadIndex (Raft) rather than the log (Multi-Paxos).
+    static constexpr bool index_reads =
+        requires(typename host_type::node_type& n) { n.read_index(std::uint64_t{}); };
+
 private:
     struct client;
+    /// How a request is answered, for the per-connection order (see the file comment).
+    enum class lane : std::uint8_t { local, index_read, log };
     /// A request waiting for its log entry to apply.
     struct pending {
         std::weak_ptr<client> who;
         std::uint64_t slot = 0;
         request_id id;
         std::chrono::steady_clock::time_point deadline;
+    };
+    /// A read waiting for a ReadIndex round.
+    struct read_waiter {
+        std::weak_ptr<client> who;
+        std::uint64_t slot = 0;
+        op kind = op::get;
+        std::vector<std::string> keys;
+    };
+    /// One ReadIndex round in flight and the reads it serves.
+    struct read_round {
+        std::vector<read_waiter> waiters;
+        std::chrono::steady_clock::time_point deadline;
+    };
+    /// A log request held back behind the connection's ReadIndex reads.
+    struct deferred_op {
+        std::uint64_t slot = 0;
+        op kind = op::get;
+        std::vector<std::string> args;
     };
 
     struct client : std::enable_shared_from_this<client> {
@@ -228,11 +275,25 @@ private:
             replies.push_back({});
             return first_slot + replies.size() - 1;
         }
+        /// Marks slot `s` as answered by `k` (counted until it is filled).
+        void route(std::uint64_t s, lane k) {
+            if (closed || s < first_slot) return;
+            reply_slot& r = replies[s - first_slot];
+            if (r.ready || r.kind != lane::local) return;
+            r.kind = k;
+            if (k == lane::log) ++log_ops;
+            if (k == lane::index_read) ++index_reads;
+        }
         void fill(std::uint64_t s, std::string data) {
             if (closed || s < first_slot) return;
             reply_slot& r = replies[s - first_slot];
+            if (r.ready) return;
             r.ready = true;
             r.data = std::move(data);
+            bool release = false;
+            if (r.kind == lane::log) --log_ops;
+            if (r.kind == lane::index_read) release = --index_reads == 0 && !deferred.empty();
+            if (release) srv->release_deferred(*this);
             flush();
         }
         void flush() {
@@ -273,6 +334,7 @@ private:
 
         struct reply_slot {
             bool ready = false;
+            lane kind = lane::local;
             std::string data;
         };
         server* srv;
@@ -287,6 +349,9 @@ private:
         bool reading = false, writing = false, closing = false, closed = false;
         bool idle_armed = false;
         bool readonly = false;
+        std::size_t log_ops = 0;      ///< unanswered requests that go through the log
+        std::size_t index_reads = 0;  ///< unanswered ReadIndex reads
+        std::vector<deferred_op> deferred;
     };
 
     // ---- requests --------------------------------------------------------------------------
@@ -320,11 +385,11 @@ private:
             if (arity(argc >= 2)) read_path(c, slot, op::exists, std::move(keys));
         } else if (name == "SET") {
             if (argc > 3) answer(resp_error("ERR syntax error (SET options are not supported)"));
-            else if (arity(argc == 3)) propose(c, slot, op::set, std::move(keys));
+            else if (arity(argc == 3)) log_path(c, slot, op::set, std::move(keys));
         } else if (name == "DEL") {
-            if (arity(argc >= 2)) propose(c, slot, op::del, std::move(keys));
+            if (arity(argc >= 2)) log_path(c, slot, op::del, std::move(keys));
         } else if (name == "INCR") {
-            if (arity(argc == 2)) propose(c, slot, op::incr, std::move(keys));
+            if (arity(argc == 2)) log_path(c, slot, op::incr, std::move(keys));
         } else if (name == "INFO") {
             answer(resp_bulk(info()));
         } else if (name == "DBSIZE") {
@@ -358,14 +423,41 @@ private:
         }
     }
 
-    /// How a read is served: locally on a READONLY connection, else linearizably through the
-    /// log (to be replaced by ReadIndex; see the file comment).
+    /// How a read is served: locally on a READONLY connection; else by ReadIndex where the
+    /// protocol has it and no write of this connection is still unanswered; else through the
+    /// log, in order with the connection's writes.
     void read_path(client& c, std::uint64_t slot, op kind, std::vector<std::string> keys) {
         if (c.readonly) {
             c.fill(slot, store_->read(kind, keys));
             return;
         }
-        propose(c, slot, kind, std::move(keys));
+        if constexpr (index_reads) {
+            if (c.log_ops == 0) {
+                c.route(slot, lane::index_read);
+                read_batch_.push_back(read_waiter{c.weak_from_this(), slot, kind, std::move(keys)});
+                schedule_reads();
+                return;
+            }
+        }
+        log_path(c, slot, kind, std::move(keys));
+    }
+
+    /// A request that goes through the log; held back while ReadIndex reads sent before it on
+    /// the same connection are unanswered (they must not see it).
+    void log_path(client& c, std::uint64_t slot, op kind, std::vector<std::string> args) {
+        c.route(slot, lane::log);
+        if (c.index_reads > 0) {
+            c.deferred.push_back(deferred_op{slot, kind, std::move(args)});
+            return;
+        }
+        propose(c, slot, kind, std::move(args));
+    }
+
+    /// The connection's ReadIndex reads are all answered: propose what waited behind them.
+    void release_deferred(client& c) {
+        std::vector<deferred_op> ops = std::move(c.deferred);
+        c.deferred.clear();
+        for (deferred_op& d : ops) propose(c, d.slot, d.kind, std::move(d.args));
     }
 
     std::string redirect() const {
@@ -376,9 +468,23 @@ private:
         return resp_error("CLUSTERDOWN no leader known; retry later");
     }
 
+    /// A read whose round failed (leadership changed): send it where it can be served.
+    std::string read_failed() const {
+        if (host_->status().leader == options_.self)
+            return resp_error("TRYAGAIN the read could not be confirmed; retry");
+        return redirect();
+    }
+
     void propose(client& c, std::uint64_t slot, op kind, std::vector<std::string> args) {
         if (host_->status().role != "leader") {
             c.fill(slot, redirect());
+            return;
+        }
+        if (host_->storage_full()) {
+            c.fill(slot, resp_error("ERR out of disk space on node " +
+                                    std::to_string(options_.self.value) + " (" +
+                                    host_->storage_full_error() +
+                                    "); writes are refused until space is freed, reads are served"));
             return;
         }
         command cmd{kind, request_id{origin_, ++requests_}, std::move(args)};
@@ -388,6 +494,82 @@ private:
         if (!flush_posted_) {
             flush_posted_ = true;
             boost::asio::post(io_, [this] { flush_proposals(); });
+        }
+    }
+
+    // ---- ReadIndex -------------------------------------------------------------------------
+
+    /// One round at a time: the reads that arrive meanwhile share the next one. A read must
+    /// not join a round already in flight: that round's heartbeats left before the read
+    /// arrived, so they cannot prove leadership at a moment after it.
+    void schedule_reads() {
+        if (reads_posted_ || !reads_.empty() || read_batch_.empty()) return;
+        reads_posted_ = true;
+        boost::asio::post(io_, [this] { flush_reads(); });
+    }
+
+    void flush_reads() {
+        if constexpr (index_reads) {
+            reads_posted_ = false;
+            if (read_batch_.empty() || !reads_.empty() || stopped_) return;
+            const std::uint64_t context = ++read_rounds_;
+            read_round& r = reads_[context];
+            r.waiters = std::move(read_batch_);
+            read_batch_.clear();
+            r.deadline = std::chrono::steady_clock::now() + options_.request_timeout;
+            // May serve the reads at once (a single-node cluster): read_ready() runs inside.
+            const auto result = host_->node().read_index(context);
+            if (!result) {
+                const std::string why = result.error() == synod::errc::queue_full
+                                            ? resp_error("TRYAGAIN too many reads pending; retry")
+                                            : redirect();
+                finish_round(context, [&](const read_waiter&) { return why; });
+            }
+            host_->after_event();
+        }
+    }
+
+    /// The node's read_ready for round `context`.
+    void read_ready(std::uint64_t context, bool ok) {
+        if (ok) {
+            finish_round(context, [&](const read_waiter& w) { return store_->read(w.kind, w.keys); });
+        } else {
+            const std::string why = read_failed();
+            finish_round(context, [&](const read_waiter&) { return why; });
+        }
+    }
+
+    template <class Answer>
+    void finish_round(std::uint64_t context, Answer answer) {
+        const auto it = reads_.find(context);
+        if (it == reads_.end()) return;  // timed out already
+        std::vector<read_waiter> waiters = std::move(it->second.waiters);
+        reads_.erase(it);
+        for (const read_waiter& w : waiters)
+            if (auto c = w.who.lock()) c->fill(w.slot, answer(w));
+        schedule_reads();
+    }
+
+    /// The store was replaced by a snapshot through `index`: our requests at or below it were
+    /// not applied here one by one, so their outcome is unknown to this node.
+    void restored(std::uint64_t index) {
+        if (host_) log_("installed a snapshot through index " + std::to_string(index) + " (" +
+                        std::to_string(store_->keys()) + " keys)");
+        for (auto it = at_index_.begin(); it != at_index_.end();) {
+            if (it->first > index) {
+                ++it;
+                continue;
+            }
+            for (const std::uint64_t number : it->second) {
+                const auto p = pending_.find(number);
+                if (p == pending_.end()) continue;
+                if (auto c = p->second.who.lock())
+                    c->fill(p->second.slot,
+                            resp_error("ERR outcome unknown: this node caught up from a snapshot "
+                                       "and cannot tell whether the request was executed"));
+                pending_.erase(p);
+            }
+            it = at_index_.erase(it);
         }
     }
 
@@ -415,9 +597,11 @@ private:
             if (!r) error = r.error();
         }
         if (error != synod::errc::ok) {
-            const std::string why = error == synod::errc::not_leader
-                                        ? redirect()
-                                        : resp_error("ERR " + std::string{synod::to_string(error)});
+            const std::string why =
+                error == synod::errc::not_leader ? redirect()
+                : error == synod::errc::transfer_in_progress
+                    ? resp_error("TRYAGAIN leadership is moving to another node; retry")
+                    : resp_error("ERR " + std::string{synod::to_string(error)});
             for (std::size_t k = 0; k < waiting.size(); ++k) {
                 pending_.erase(waiting[k].id.number);
                 auto& ids = at_index_[first + k];
@@ -470,6 +654,15 @@ private:
                     ++it;
                 }
             }
+            // A round the node never answered (it answers every round it accepts, so this is a
+            // safety net): a read has no effect, so the client can simply retry.
+            std::vector<std::uint64_t> expired;
+            for (const auto& [context, r] : reads_)
+                if (r.deadline <= now) expired.push_back(context);
+            for (const std::uint64_t context : expired)
+                finish_round(context, [](const read_waiter&) {
+                    return resp_error("TRYAGAIN timeout: the read could not be confirmed by a quorum");
+                });
             sweep();
         });
     }
@@ -496,10 +689,18 @@ private:
         out += "commit_index:" + std::to_string(commit) + "\r\n";
         out += "applied_index:" + std::to_string(applied) + "\r\n";
         out += "last_index:" + std::to_string(n.storage().last_index().value) + "\r\n";
+        std::uint64_t snapshot = 0;
+        if constexpr (requires { n.storage().snapshot_index(); }) snapshot = n.storage().snapshot_index().value;
         out += "keys:" + std::to_string(store_->keys()) + "\r\n";
+        out += "reads:" + std::string{index_reads ? "readindex" : "log"} + "\r\n";
         out += "fsync:" + std::string{options_.fsync ? "on" : "off"} + "\r\n";
+        out += "storage_full:" + std::string{host_->storage_full() ? "1" : "0"} + "\r\n";
         out += "wal_batches:" + std::to_string(host_->batches_written()) + "\r\n";
+        out += "snapshot_index:" + std::to_string(snapshot) + "\r\n";
+        out += "snapshots_taken:" + std::to_string(host_->snapshots_taken()) + "\r\n";
+        out += "snapshots_restored:" + std::to_string(store_->restores()) + "\r\n";
         out += "pending_requests:" + std::to_string(pending_.size()) + "\r\n";
+        out += "pending_read_rounds:" + std::to_string(reads_.size()) + "\r\n";
         const auto& st = host_->network().stats();
         out += "frames_sent:" + std::to_string(st.frames_sent) + "\r\n";
         out += "frames_received:" + std::to_string(st.frames_received) + "\r\n";
@@ -573,9 +774,13 @@ private:
     std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> at_index_;
     std::vector<std::string> batch_;
     std::vector<pending> batch_pending_;
+    std::vector<read_waiter> read_batch_;                   ///< reads for the next round
+    std::unordered_map<std::uint64_t, read_round> reads_;   ///< the round in flight, by context
+    std::uint64_t read_rounds_ = 0;
     std::uint64_t origin_ = 0;
     std::uint64_t requests_ = 0;
     bool flush_posted_ = false;
+    bool reads_posted_ = false;
     bool stopped_ = false;
 };
 

@@ -10,6 +10,10 @@
 //   there), u32 argc, argc x (u32 length, bytes)
 // Ops: 1 SET k v, 2 DEL k..., 3 INCR k, 4 GET k, 5 MGET k..., 6 EXISTS k...
 //
+// Snapshot (log compaction; Raft's InstallSnapshot and Multi-Paxos's state transfer carry it):
+//   u8 version (1), u64 applied index, u32 count, count x (key bytes, value bytes), each
+//   bytes a u32 length and the bytes
+//
 // No exactly-once table is needed: a server proposes each request once and never retries it,
 // and both protocols place a proposed value in at most one log position (Raft appends it once;
 // a Multi-Paxos leader re-proposes a recovered value only in the slot it was found in). A
@@ -21,6 +25,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -28,6 +34,7 @@
 
 #include "synod/codec/bytes.hpp"
 #include "synod/core/entry.hpp"
+#include "synod/raft/options.hpp"
 
 namespace synod_kv {
 
@@ -83,11 +90,15 @@ inline std::string resp_bulk(std::string_view s) {
 inline std::string resp_nil() { return "$-1\r\n"; }
 
 /// The key-value map. apply() executes each committed command and hands its RESP answer to
-/// on_applied (also called, with no request, for entries that carry none: no-ops).
+/// on_applied (also called, with no request, for entries that carry none: no-ops). The node
+/// tells it through on_read when a ReadIndex read may be served, and through restore() when a
+/// snapshot replaced the state.
 class store {
 public:
     using applied_fn =
         std::function<void(std::uint64_t index, const request_id* id, const std::string& answer)>;
+    using read_fn = std::function<void(std::uint64_t context, bool ok)>;
+    using restored_fn = std::function<void(std::uint64_t index)>;
 
     void apply(std::uint64_t index, synod::entry_kind kind, std::string_view payload) {
         applied_ = index;
@@ -103,7 +114,51 @@ public:
         return execute_read(command{kind, {}, keys});
     }
 
+    /// The whole state, for a snapshot (see the file comment for the format).
+    std::string snapshot() const {
+        std::string out;
+        synod::codec::writer w{out};
+        w.u8(1);
+        w.u64(applied_);
+        w.u32(static_cast<std::uint32_t>(map_.size()));
+        for (const auto& [k, v] : map_) {
+            w.bytes(k);
+            w.bytes(v);
+        }
+        return out;
+    }
+
+    /// Replaces the state with a snapshot's. The bytes come from a checksummed snapshot file or
+    /// frame that this program wrote, so a snapshot that does not decode is a bug: it throws.
+    void restore(std::string_view bytes) {
+        synod::codec::reader r{bytes};
+        const std::uint8_t version = r.u8();
+        const std::uint64_t applied = r.u64();
+        const std::size_t n = r.count(8);
+        std::unordered_map<std::string, std::string> map;
+        map.reserve(n);
+        for (std::size_t i = 0; i < n && r.ok(); ++i) {
+            std::string k{r.bytes()};
+            map[std::move(k)] = std::string{r.bytes()};
+        }
+        if (!r.done() || version != 1)
+            throw std::runtime_error("synod-kv: a snapshot of " + std::to_string(bytes.size()) +
+                                     " bytes does not decode");
+        map_ = std::move(map);
+        applied_ = applied;
+        ++restores_;
+        if (on_restored) on_restored(applied_);
+    }
+
+    /// The node's read_ready: reads with this context may be served now (ok), or must be
+    /// retried (leadership changed).
+    void read_ready(std::uint64_t context, bool ok) {
+        if (on_read) on_read(context, ok);
+    }
+
     std::size_t keys() const noexcept { return map_.size(); }
+    /// Snapshots restored since the process started (at start-up included).
+    std::uint64_t restores() const noexcept { return restores_; }
     std::uint64_t applied() const noexcept { return applied_; }
     const std::string* find(const std::string& k) const {
         const auto it = map_.find(k);
@@ -111,6 +166,8 @@ public:
     }
 
     applied_fn on_applied;
+    read_fn on_read;
+    restored_fn on_restored;
 
 private:
     std::string execute(const command& c) {
@@ -165,13 +222,22 @@ private:
 
     std::unordered_map<std::string, std::string> map_;
     std::uint64_t applied_ = 0;
+    std::uint64_t restores_ = 0;
 };
 
 /// The state machine policy: the node holds it by value; the store lives on the heap so the
-/// server can read it and receive answers.
+/// server can read it and receive answers. Snapshots are bytes: Raft's node streams them
+/// (snapshot() / restore(span of bytes)), Multi-Paxos's replica passes them as a std::string
+/// value (snapshot() / restore(string)).
 struct machine {
     std::shared_ptr<store> s = std::make_shared<store>();
     void apply(const synod::entry<std::string>& e) { s->apply(e.index.value, e.kind, e.payload); }
+    std::string snapshot() const { return s->snapshot(); }
+    void restore(std::span<const std::byte> bytes) {
+        s->restore(std::string_view{reinterpret_cast<const char*>(bytes.data()), bytes.size()});
+    }
+    void restore(const std::string& bytes) { s->restore(bytes); }
+    void on_read(const synod::raft::read_ready& r) { s->read_ready(r.context, r.ok); }
 };
 
 }  // namespace synod_kv

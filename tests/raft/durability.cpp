@@ -92,6 +92,39 @@ BOOST_AUTO_TEST_CASE(the_leader_counts_itself_only_once_its_own_write_is_durable
     BOOST_TEST(c[1].commit_index() == log_index{2});
 }
 
+BOOST_AUTO_TEST_CASE(a_leader_whose_own_writes_never_complete_can_still_hand_over) {
+    // A leader whose disk is full: its entries reach the followers, which store them; its own
+    // copy never becomes durable. TimeoutNow does not wait for it (it promises nothing).
+    raft_fixture<raft::features{.leader_transfer = true}, deferred> c{3};
+    c.hup(1);
+    for (int i = 0; i < 4; ++i) {
+        sync_all(c);
+        c.deliver();
+    }
+    BOOST_TEST_REQUIRE(c[1].is_leader());
+    BOOST_TEST_REQUIRE(c[1].propose(std::string{"x"}).has_value());
+    c.deliver();
+    c.sync(2);
+    c.sync(3);
+    c.deliver();
+    BOOST_TEST(c[1].durable_index() == log_index{1});  // node 1's own write is still pending
+    BOOST_TEST(c[1].commit_index() == log_index{2});   // the two followers are a majority
+    BOOST_TEST(c[1].progress_of(node_id{2})->match == log_index{2});
+    BOOST_TEST_REQUIRE(c[1].transfer_leadership(node_id{2}).has_value());
+    const auto sent = of_type<raft::timeout_now>(c.drain());
+    BOOST_TEST_REQUIRE(sent.size() == 1u);  // at once, though node 1 has a write pending
+    BOOST_TEST(sent[0].first == node_id{2});
+    c[2].on(raft_message{sent[0].second});
+    for (int i = 0; i < 4; ++i) {
+        c.deliver();
+        c.sync(2);
+        c.sync(3);
+    }
+    BOOST_TEST(c[2].is_leader());
+    BOOST_TEST(c[1].role() == role::follower);
+    BOOST_TEST(c[2].commit_index() >= log_index{3});  // its own no-op, on the two with a disk
+}
+
 BOOST_AUTO_TEST_CASE(e18_a_late_self_vote_after_a_lost_election_is_not_counted) {
     cluster c{3};
     c.hup(1);  // candidate at term 1; its vote is not durable yet

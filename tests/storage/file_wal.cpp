@@ -8,11 +8,14 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -277,6 +280,214 @@ BOOST_AUTO_TEST_CASE(a_failed_write_is_never_reported_durable) {
     l.save_hard_state(hard_state{term_t{1}, node_id{1}, log_index{0}});
     BOOST_CHECK_THROW(l.flush(), storage::wal_error);
     BOOST_TEST(l.durable() == write_id{0});
+}
+
+BOOST_AUTO_TEST_CASE(raft_snapshot_storage_stages_chunks_and_survives_a_restart) {
+    static_assert(raft_snapshot_storage<file_log<std::string>>);
+    temp_dir d;
+    options_with_log opt{d.path};
+    const std::string data = "the state machine, in three chunks";
+    auto bytes = [&](std::size_t from, std::size_t n) {
+        return std::as_bytes(std::span{data.data() + from, std::min(n, data.size() - from)});
+    };
+    {
+        file_log<std::string> l{opt.o};
+        std::vector<entry_type> es;
+        for (std::uint64_t i = 1; i <= 10; ++i) es.push_back(make_entry(i, 1));
+        l.append(es);
+        l.flush();
+        // A leader's snapshot through 40 (term 3), which this log does not hold: it replaces it.
+        BOOST_TEST(l.stage_snapshot_chunk(log_index{40}, term_t{3}, 0, bytes(0, 12)) == 12u);
+        BOOST_TEST(l.stage_snapshot_chunk(log_index{40}, term_t{3}, 30, bytes(30, 12)) == 12u);  // a gap: ignored
+        BOOST_TEST(l.stage_snapshot_chunk(log_index{40}, term_t{3}, 12, bytes(12, 12)) == 24u);
+        BOOST_TEST(l.stage_snapshot_chunk(log_index{40}, term_t{3}, 24, bytes(24, 100)) == data.size());
+        l.save_staged_snapshot();
+        l.flush();
+        BOOST_TEST(l.snapshot_index() == log_index{40});
+        BOOST_TEST(l.snapshot_term() == term_t{3});
+        BOOST_TEST(l.first_index() == log_index{41});
+        BOOST_TEST(l.last_index() == log_index{40});
+        l.append(std::vector<entry_type>{make_entry(41, 3)});
+        l.flush();
+    }
+    file_log<std::string> again{opt.o};
+    BOOST_TEST(again.snapshot_index() == log_index{40});
+    BOOST_TEST(again.term_at(log_index{40}) == term_t{3});
+    BOOST_TEST(again.last_index() == log_index{41});
+    const auto got = again.snapshot_data();
+    BOOST_TEST(std::string(reinterpret_cast<const char*>(got.data()), got.size()) == data);
+}
+
+// ---- out of space (ENOSPC, EDQUOT): refused, undone, written later; never lost -----------------
+
+/// A disk that is full while `full` is set: the error seam of wal_options fails the chosen
+/// operations with ENOSPC.
+struct full_disk {
+    bool full = false;
+    std::vector<std::string> operations = {"preallocate", "write"};
+    std::string only_path;  ///< if set, only files whose path contains it
+    int failures = 0;
+    void install(wal_options& o) {
+        o.inject_error = [this](std::string_view op, const std::string& path) {
+            if (!full || std::find(operations.begin(), operations.end(), op) == operations.end())
+                return 0;
+            if (!only_path.empty() && path.find(only_path) == std::string::npos) return 0;
+            ++failures;
+            return ENOSPC;
+        };
+    }
+};
+
+std::vector<std::string> temporary_files(const std::string& dir) {
+    std::vector<std::string> out;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        if (e.path().extension() == ".tmp") out.push_back(e.path().string());
+    return out;
+}
+
+BOOST_AUTO_TEST_CASE(out_of_space_creating_a_segment_is_undone_and_the_batch_written_later) {
+    temp_dir d;
+    options_with_log opt{d.path, 4096};
+    full_disk disk;
+    disk.operations = {"preallocate"};  // only creating a segment fails: the batch needs one
+    disk.install(opt.o);
+    raft_state expected;
+    {
+        file_log<std::string> l{opt.o};
+        l.save_hard_state(hard_state{term_t{1}, node_id{1}, log_index{0}});
+        // Fill the first segment, then run out of space when the next one is needed.
+        for (std::uint64_t i = 1; i < 30; ++i) {
+            l.append(std::vector<entry_type>{make_entry(i, 1)});
+            l.flush();
+        }
+        const std::size_t segments = segment_files(d.path).size();
+        const write_id durable = l.durable();
+        std::vector<entry_type> big;
+        for (std::uint64_t i = l.last_index().value + 1, n = 0; n < 40; ++i, ++n) big.push_back(make_entry(i, 1));
+        l.append(big);
+        storage::wal_batch b = l.take_batch();
+        disk.full = true;
+        BOOST_CHECK_THROW(l.wal().write(b), storage::wal_full);
+        BOOST_CHECK_THROW(l.wal().write(b), storage::wal_full);  // still full: same outcome
+        BOOST_TEST(disk.failures == 2);
+        BOOST_TEST(l.durable() == durable);                      // nothing reported durable
+        BOOST_TEST(temporary_files(d.path).empty());             // the half-made segment is gone
+        BOOST_TEST(segment_files(d.path).size() == segments);
+        // Meanwhile more writes wait for the next batch.
+        l.save_hard_state(hard_state{term_t{2}, node_id{2}, log_index{0}});
+        disk.full = false;
+        l.wal().write(b);
+        l.completed(b);
+        BOOST_TEST(l.durable().value == b.last_write);
+        l.flush();
+        BOOST_TEST(segment_files(d.path).size() > segments);
+        expected = state_of(l);
+    }
+    file_log<std::string> again{opt.o};
+    BOOST_TEST(describe(state_of(again)) == describe(expected));
+    BOOST_TEST((state_of(again) == expected));
+}
+
+BOOST_AUTO_TEST_CASE(out_of_space_half_way_through_a_write_is_retried_or_lost_as_a_torn_tail) {
+    for (const bool retry : {true, false}) {
+        BOOST_TEST_CONTEXT((retry ? "written again" : "crash before writing it again")) {
+            temp_dir d;
+            options_with_log opt{d.path};
+            full_disk disk;
+            disk.install(opt.o);
+            // With a crash_point hook every write goes in two halves: when armed, the second
+            // fails (the first is on disk, unsynced).
+            bool armed = false;
+            opt.o.crash_point = [&](std::string_view step) {
+                if (step == "wal.write.half" && armed) {
+                    armed = false;
+                    disk.full = true;
+                }
+            };
+            raft_state before, after;
+            {
+                file_log<std::string> l{opt.o};
+                for (int k = 0; k < 10; ++k) run_op(l, k);
+                before = state_of(l);
+                armed = true;
+                std::vector<entry_type> es;
+                for (std::uint64_t i = 1; i <= 8; ++i) es.push_back(make_entry(l.last_index().value + i, 5));
+                l.append(es);
+                storage::wal_batch b = l.take_batch();
+                BOOST_CHECK_THROW(l.wal().write(b), storage::wal_full);
+                BOOST_TEST(disk.failures == 1);
+                disk.full = false;
+                if (retry) {
+                    l.wal().write(b);
+                    l.completed(b);
+                    run_op(l, 11);
+                    after = state_of(l);
+                }
+            }
+            file_log<std::string> again{opt.o};
+            BOOST_TEST(describe(state_of(again)) == describe(retry ? after : before));
+            BOOST_TEST((state_of(again) == (retry ? after : before)));
+            if (!retry) BOOST_TEST(opt.logged("truncated torn tail"));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(out_of_space_writing_a_snapshot_removes_the_temporary_file) {
+    temp_dir d;
+    options_with_log opt{d.path};
+    full_disk disk;
+    disk.only_path = "snapshot";
+    disk.install(opt.o);
+    raft_state expected;
+    {
+        file_log<std::string> l{opt.o};
+        std::vector<entry_type> es;
+        for (std::uint64_t i = 1; i <= 20; ++i) es.push_back(make_entry(i, 1));
+        l.append(es);
+        l.flush();
+        l.save_snapshot(log_index{15}, term_t{1}, std::string(10000, 's'));
+        storage::wal_batch b = l.take_batch();
+        disk.full = true;
+        BOOST_CHECK_THROW(l.wal().write(b), storage::wal_full);
+        BOOST_TEST(temporary_files(d.path).empty());
+        BOOST_TEST(storage::list_snapshot_files(d.path).empty());
+        disk.full = false;
+        l.wal().write(b);
+        l.completed(b);
+        expected = state_of(l);
+    }
+    file_log<std::string> again{opt.o};
+    BOOST_TEST((state_of(again) == expected));
+    BOOST_TEST(again.snapshot_index() == log_index{15});
+    BOOST_TEST(again.first_index() == log_index{16});
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_fsync_is_fatal_whatever_its_errno) {
+    for (const int e : {ENOSPC, EIO}) {
+        BOOST_TEST_CONTEXT("errno " << e) {
+            temp_dir d;
+            options_with_log opt{d.path};
+            bool fail = false;
+            opt.o.inject_error = [&](std::string_view op, const std::string&) {
+                return fail && op == "fsync" ? e : 0;
+            };
+            file_log<std::string> l{opt.o};
+            l.save_hard_state(hard_state{term_t{1}, node_id{1}, log_index{0}});
+            l.flush();
+            l.save_hard_state(hard_state{term_t{2}, node_id{1}, log_index{0}});
+            storage::wal_batch b = l.take_batch();
+            fail = true;
+            try {
+                l.wal().write(b);
+                BOOST_FAIL("the fsync should have failed");
+            } catch (const storage::wal_full&) {
+                BOOST_FAIL("a failed fsync must not be retryable");
+            } catch (const storage::wal_error& err) {
+                BOOST_TEST(std::string{err.what()}.find("fsync " + d.path) == 0);
+            }
+            BOOST_TEST(l.durable() == write_id{1});
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(a_crash_at_every_persistence_step_restarts_cleanly) {

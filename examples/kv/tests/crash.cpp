@@ -5,6 +5,9 @@
 // history (final reads included) must pass the linearizability checker: so every acknowledged
 // write is there with its last acknowledged value, and nothing unacknowledged surfaced in a way
 // no order explains. Every node must be up again, caught up, and none may have refused to start.
+// GETs are part of the checked history (with Raft they are ReadIndex reads, on the leader or
+// forwarded by a follower); the test requires many of them answered. The nodes take a snapshot
+// every 300 entries, so kills also land during compaction and InstallSnapshot.
 //
 // usage: synod_kv_crash_test SYNOD_KV raft|multipaxos BASE_PORT [SECONDS]
 // (SYNOD_CRASH_SECONDS overrides the default 25 s of load.) Bounded: well under two minutes.
@@ -54,7 +57,7 @@ struct shared_history {
 };
 
 struct counters {
-    std::atomic<std::uint64_t> ok{0}, open{0}, redirected{0}, lost{0};
+    std::atomic<std::uint64_t> ok{0}, reads_ok{0}, open{0}, redirected{0}, lost{0};
 };
 
 enum class outcome { done, discarded, open };
@@ -74,6 +77,7 @@ outcome run_op(client& c, shared_history& hist, check::client_id id, const check
     if (r.type == '$' && in.kind == check::op_kind::get) {
         hist.complete(op, r.nil ? check::kv_output::absent() : check::kv_output::read(r.text));
         ++n.ok;
+        ++n.reads_ok;
         return outcome::done;
     }
     if (r.type == '-') {
@@ -86,7 +90,10 @@ outcome run_op(client& c, shared_history& hist, check::client_id id, const check
             ++n.redirected;
             return outcome::discarded;
         }
-        if (r.text.starts_with("CLUSTERDOWN") || r.text.find("proposal lost") != std::string::npos) {
+        // TRYAGAIN: a read that could not be confirmed, or a write refused while leadership
+        // moves; neither was executed.
+        if (r.text.starts_with("CLUSTERDOWN") || r.text.find("proposal lost") != std::string::npos ||
+            r.text.starts_with("TRYAGAIN")) {
             hist.discard(op);
             ++n.lost;
             return outcome::discarded;
@@ -115,7 +122,7 @@ int main(int argc, char** argv) {
 
     cluster cl{binary, protocol, base, 3,
                {"--election-timeout-ms", "300", "--heartbeat-ms", "50", "--request-timeout-ms",
-                "2000", "--fsync", "on"}};
+                "2000", "--fsync", "on", "--snapshot-every", "300", "--wal-segment-bytes", "262144"}};
     cl.start_all();
     if (!wait_leader(cl, 20s)) {
         std::printf("FAILED: no leader within 20 s; logs in %s\n", cl.dir.c_str());
@@ -247,12 +254,14 @@ int main(int argc, char** argv) {
     const check::check_result result = check::check_linearizability(hist.h);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - t0).count();
     std::printf("kills: %d single (%d of the leader), %d whole-cluster; operations: %zu "
-                "(%llu answered, %llu open, %llu redirected, %llu refused or lost); "
-                "recovery log lines: %zu\n",
+                "(%llu answered, of them %llu GETs; %llu open, %llu redirected, %llu refused or "
+                "lost); recovery log lines: %zu; snapshots installed: %zu\n",
                 kills, leader_kills, all_kills, hist.h.size(),
-                static_cast<unsigned long long>(n.ok.load()), static_cast<unsigned long long>(n.open.load()),
+                static_cast<unsigned long long>(n.ok.load()),
+                static_cast<unsigned long long>(n.reads_ok.load()), static_cast<unsigned long long>(n.open.load()),
                 static_cast<unsigned long long>(n.redirected.load()),
-                static_cast<unsigned long long>(n.lost.load()), cl.grep("recovery:").size());
+                static_cast<unsigned long long>(n.lost.load()), cl.grep("recovery:").size(),
+                cl.grep("installed a snapshot").size());
     std::printf("linearizability: %s (%zu partitions, %llu steps, %lld ms)\n",
                 std::string{check::to_string(result.outcome)}.c_str(), result.partitions,
                 static_cast<unsigned long long>(result.steps), static_cast<long long>(ms));
@@ -262,6 +271,11 @@ int main(int argc, char** argv) {
     }
     if (n.ok < 500) {
         std::printf("FAILED: only %llu operations answered\n", static_cast<unsigned long long>(n.ok.load()));
+        ok = false;
+    }
+    if (n.reads_ok < 200) {
+        std::printf("FAILED: only %llu GETs answered: too few reads in the checked history\n",
+                    static_cast<unsigned long long>(n.reads_ok.load()));
         ok = false;
     }
     if (ok) {

@@ -63,6 +63,7 @@ struct node_process {
     std::vector<std::string> args;
     std::string log;
     pid_t pid = -1;
+    int last_status = 0;  ///< waitpid status of the last exit noticed by alive()
 
     void start() {
         std::vector<char*> argv;
@@ -106,6 +107,7 @@ struct node_process {
         int status = 0;
         if (::waitpid(pid, &status, WNOHANG) == pid) {
             pid = -1;
+            last_status = status;
             return false;
         }
         return true;
@@ -118,9 +120,9 @@ struct cluster {
     std::vector<node_process> nodes;
 
     cluster(const std::string& binary, const std::string& protocol, std::uint16_t base, int n,
-            const std::vector<std::string>& extra) {
+            const std::vector<std::string>& extra, const std::string& name = "") {
         dir = (std::filesystem::temp_directory_path() /
-               ("synod-kv-test-" + std::to_string(::getpid())))
+               ("synod-kv-test-" + std::to_string(::getpid()) + name))
                   .string();
         std::filesystem::remove_all(dir);
         std::filesystem::create_directories(dir);
@@ -322,6 +324,27 @@ inline int wait_leader(cluster& cl, std::chrono::milliseconds limit) {
         std::this_thread::sleep_for(50ms);
     }
     return 0;
+}
+
+/// A numeric INFO field of the node on `port` (0 if unavailable).
+inline std::uint64_t info_number(std::uint16_t port, const std::string& field) {
+    const std::string v = info_field(info(port), field);
+    return v.empty() ? 0 : std::stoull(v);
+}
+
+/// The client port of the leader, waiting for one (0 if none within the limit).
+inline std::uint16_t leader_port(cluster& cl, std::chrono::milliseconds limit = 20000ms) {
+    const int l = wait_leader(cl, limit);
+    return l ? cl.nodes[static_cast<std::size_t>(l - 1)].client_port : 0;
+}
+
+/// Waits (up to 30 s) until node `p` has applied at least `index`.
+inline bool caught_up(node_process& p, std::uint64_t index) {
+    for (int i = 0; i < 300; ++i) {
+        if (p.alive() && info_number(p.client_port, "applied_index") >= index) return true;
+        std::this_thread::sleep_for(100ms);
+    }
+    return false;
 }
 
 }  // namespace kv_test

@@ -889,7 +889,11 @@ private:
     void send_timeout_now(node_id target) {
         // The target will campaign past every follower's stickiness: no lease from here on.
         if constexpr (features.lease_read) reads_.lease_expiry = time_point{0};
-        send(target, timeout_now{term_, self_});
+        // TimeoutNow promises nothing about this node's state (it only starts an election, which
+        // any node may do at any time), so it need not wait for this node's writes: a leader
+        // whose own disk cannot complete a write can still hand over to a target that holds its
+        // whole log durably.
+        transmit(target, timeout_now{term_, self_});
     }
 
     /// A new leader appends a no-op (Raft 5.4.2). A node whose fixed-capacity log has no room

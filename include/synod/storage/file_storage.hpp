@@ -4,7 +4,8 @@
 /// \file
 /// Durable storage on the file WAL (storage/file_wal.hpp) whose writes complete later
 /// (DESIGN 3):
-///  - file_log<P>:            a Raft log and hard state; models raft_log_storage;
+///  - file_log<P>:            a Raft log and hard state; models raft_log_storage and
+///                            raft_snapshot_storage;
 ///  - file_paxos_log<P, S>:   a Multi-Paxos acceptor's promise, accepted slots and snapshot;
 ///                            models multi_acceptor_storage and snapshot_storage.
 ///
@@ -174,6 +175,42 @@ public:
     /// The newest snapshot (saved, or found at start-up), if any.
     const std::optional<snapshot_file>& snapshot() const noexcept { return snapshot_; }
 
+    // ---- raft_snapshot_storage: what raft::node needs to compact and to send and receive
+    // InstallSnapshot. An incoming snapshot is staged in memory until its last chunk.
+
+    log_index snapshot_index() const noexcept {
+        return log_index{snapshot_ ? snapshot_->index : 0};
+    }
+    term_t snapshot_term() const noexcept { return term_t{snapshot_ ? snapshot_->term : 0}; }
+    std::span<const std::byte> snapshot_data() const noexcept {
+        if (!snapshot_) return {};
+        return std::as_bytes(std::span{snapshot_->data.data(), snapshot_->data.size()});
+    }
+    write_id save_snapshot(log_index i, term_t t, std::span<const std::byte> bytes) {
+        std::string data{reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+        return save_snapshot(i, t, std::move(data));
+    }
+    std::uint64_t stage_snapshot_chunk(log_index i, term_t t, std::uint64_t offset,
+                                       std::span<const std::byte> bytes) {
+        if (!(staged_index_ == i && staged_term_ == t)) {
+            staged_.clear();
+            staged_index_ = i;
+            staged_term_ = t;
+        }
+        if (offset == staged_.size())
+            staged_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+        return staged_.size();
+    }
+    write_id save_staged_snapshot() {
+        std::string data = std::move(staged_);
+        const log_index i = staged_index_;
+        const term_t t = staged_term_;
+        staged_ = std::string{};
+        staged_index_ = log_index{0};
+        staged_term_ = term_t{0};
+        return save_snapshot(i, t, std::move(data));
+    }
+
     /// Takes the pending writes as one batch (the node's thread).
     wal_batch take_batch() { return take(checkpoint_record()); }
     /// The batch was written and synced: its writes are durable (the node's thread).
@@ -336,6 +373,9 @@ private:
     log_index base_{0};
     term_t base_term_{0};
     std::optional<snapshot_file> snapshot_;
+    std::string staged_;
+    log_index staged_index_{0};
+    term_t staged_term_{0};
 };
 
 // ---- Multi-Paxos -----------------------------------------------------------------------------
@@ -501,6 +541,7 @@ private:
 };
 
 static_assert(raft_log_storage<file_log<std::string>, std::string>);
+static_assert(raft_snapshot_storage<file_log<std::string>>);
 static_assert(multi_acceptor_storage<file_paxos_log<std::string>, std::string>);
 static_assert(snapshot_storage<file_paxos_log<std::string>, no_snapshot>);
 

@@ -31,7 +31,11 @@
 ///
 /// Errors: every failure of the operating system (open, write, fsync, rename, ...) throws
 /// wal_error; the caller fails-stop (runtime/asio logs it and exits). Nothing is ever reported
-/// durable unless its fsync returned success.
+/// durable unless its fsync returned success. One exception: running out of space (ENOSPC or
+/// EDQUOT) while preallocating a segment, writing records or writing a snapshot file throws
+/// wal_full after undoing the attempt (a half-created file is removed, the segment's write
+/// position is not advanced), so the same batch can be written again once there is room. A
+/// failed fsync is never wal_full, whatever its errno: the kernel may have dropped the pages.
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -63,6 +67,14 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// Out of space (ENOSPC, EDQUOT) while allocating or writing, before any fsync of the batch:
+/// nothing of the batch is durable, the WAL is as it was before the attempt, and writing the
+/// same batch again later is safe. what() names the file and the operation.
+class wal_full : public wal_error {
+public:
+    using wal_error::wal_error;
+};
+
 /// How a WAL is opened and written.
 struct wal_options {
     std::string dir;                                ///< created if missing
@@ -76,6 +88,10 @@ struct wal_options {
     /// Tests: called at every persistence step with its name (see wal::step_names); throwing
     /// from it simulates a crash at that point, leaving the files as they are.
     std::function<void(std::string_view)> crash_point;
+    /// Tests: called before each system call that allocates, writes or syncs ("preallocate",
+    /// "write", "fsync") with the file's path; a nonzero errno it returns is taken as that
+    /// call's failure (ENOSPC to fill the disk, EIO to break it). The error path is the real one.
+    std::function<int(std::string_view operation, const std::string& path)> inject_error;
 };
 
 /// One record to write: the payload (first byte: the caller's type) and its tag.
@@ -143,36 +159,68 @@ private:
     int v_ = -1;
 };
 
+inline bool out_of_space(int e) noexcept { return e == ENOSPC || e == EDQUOT; }
+
+/// A failed allocation or write: wal_full when the disk is full (the caller undoes the
+/// attempt), else wal_error.
+[[noreturn]] inline void write_failed(const std::string& what, int e) {
+    if (out_of_space(e)) throw wal_full(what + ": " + errno_text(e));
+    throw wal_error(what + ": " + errno_text(e));
+}
+
 inline fd open_file(const std::string& path, int flags) {
     const int v = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
-    if (v < 0) throw wal_error("open " + path + ": " + errno_text(errno));
+    if (v < 0) write_failed("open " + path, errno);  // creating a file can run out of space
     return fd{v};
 }
 
-inline void write_all(int f, const std::string& path, std::string_view bytes, std::uint64_t at) {
+using injector = std::function<int(std::string_view, const std::string&)>;
+
+/// The errno the test seam injects for this call, or 0.
+inline int injected(const injector* inject, std::string_view operation, const std::string& path) {
+    return inject && *inject ? (*inject)(operation, path) : 0;
+}
+
+inline void write_all(int f, const std::string& path, std::string_view bytes, std::uint64_t at,
+                      const injector* inject = nullptr) {
     while (!bytes.empty()) {
-        const ssize_t n = ::pwrite(f, bytes.data(), bytes.size(), static_cast<off_t>(at));
+        const int e = injected(inject, "write", path);
+        const ssize_t n =
+            e != 0 ? -1 : ::pwrite(f, bytes.data(), bytes.size(), static_cast<off_t>(at));
         if (n < 0) {
-            if (errno == EINTR) continue;
-            throw wal_error("write " + path + " at offset " + std::to_string(at) + ": " +
-                            errno_text(errno));
+            const int err = e != 0 ? e : errno;
+            if (err == EINTR) continue;
+            write_failed("write " + path + " at offset " + std::to_string(at), err);
         }
         bytes.remove_prefix(static_cast<std::size_t>(n));
         at += static_cast<std::uint64_t>(n);
     }
 }
 
-/// fsync (or fdatasync): an error here is fatal, never retried (the kernel may have dropped
-/// the dirty pages already: PostgreSQL's "fsyncgate").
-inline void sync_file(int f, const std::string& path, bool data_only) {
-    const int r = data_only ? ::fdatasync(f) : ::fsync(f);
-    if (r != 0) throw wal_error("fsync " + path + ": " + errno_text(errno));
+/// Reserves `size` bytes for a new file (posix_fallocate, or ftruncate where the file system
+/// cannot preallocate).
+inline void preallocate(int f, const std::string& path, std::uint64_t size,
+                        const injector* inject = nullptr) {
+    const int e = injected(inject, "preallocate", path);
+    const int r = e != 0 ? e : ::posix_fallocate(f, 0, static_cast<off_t>(size));
+    if (r != 0 && r != EOPNOTSUPP && r != EINVAL) write_failed("preallocate " + path, r);
+    if (r != 0 && ::ftruncate(f, static_cast<off_t>(size)) != 0)
+        write_failed("truncate " + path, errno);
+}
+
+/// fsync (or fdatasync): an error here is fatal, never retried and never wal_full, whatever
+/// the errno (the kernel may have dropped the dirty pages already: PostgreSQL's "fsyncgate").
+inline void sync_file(int f, const std::string& path, bool data_only,
+                      const injector* inject = nullptr) {
+    const int e = injected(inject, "fsync", path);
+    const int r = e != 0 ? -1 : data_only ? ::fdatasync(f) : ::fsync(f);
+    if (r != 0) throw wal_error("fsync " + path + ": " + errno_text(e != 0 ? e : errno));
 }
 
 /// fsync of a directory, so that file creations, renames and deletions in it are durable.
-inline void sync_dir(const std::string& dir) {
+inline void sync_dir(const std::string& dir, const injector* inject = nullptr) {
     fd d = open_file(dir, O_RDONLY | O_DIRECTORY);
-    sync_file(d.get(), dir, false);
+    sync_file(d.get(), dir, false, inject);
 }
 
 inline std::string read_whole(const std::string& path) {
@@ -281,9 +329,11 @@ inline std::string snapshot_file_name(std::uint64_t index) {
 
 /// Writes `s` durably: to a temporary name, fsync, rename, fsync of the directory. Calls
 /// `crash_point` (if set) with "snapshot.write", "snapshot.fsync", "snapshot.rename",
-/// "snapshot.dir_fsync" before each step.
+/// "snapshot.dir_fsync" before each step. Out of space while writing (or renaming) removes the
+/// temporary file and throws wal_full.
 inline void write_snapshot_file(const std::string& dir, const snapshot_file& s,
-                                const std::function<void(std::string_view)>& crash_point = {}) {
+                                const std::function<void(std::string_view)>& crash_point = {},
+                                const detail::injector* inject = nullptr) {
     auto step = [&](std::string_view name) {
         if (crash_point) crash_point(name);
     };
@@ -300,22 +350,31 @@ inline void write_snapshot_file(const std::string& dir, const snapshot_file& s,
     step("snapshot.write");
     {
         detail::fd f = detail::open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC);
-        if (crash_point) {
-            detail::write_all(f.get(), tmp, std::string_view{bytes}.substr(0, bytes.size() / 2), 0);
-            step("snapshot.write.half");
-            detail::write_all(f.get(), tmp, std::string_view{bytes}.substr(bytes.size() / 2),
-                              bytes.size() / 2);
-        } else {
-            detail::write_all(f.get(), tmp, bytes, 0);
+        try {
+            if (crash_point) {
+                detail::write_all(f.get(), tmp, std::string_view{bytes}.substr(0, bytes.size() / 2),
+                                  0, inject);
+                step("snapshot.write.half");
+                detail::write_all(f.get(), tmp, std::string_view{bytes}.substr(bytes.size() / 2),
+                                  bytes.size() / 2, inject);
+            } else {
+                detail::write_all(f.get(), tmp, bytes, 0, inject);
+            }
+        } catch (const wal_full&) {
+            ::unlink(tmp.c_str());  // the next attempt starts over
+            throw;
         }
         step("snapshot.fsync");
-        detail::sync_file(f.get(), tmp, false);
+        detail::sync_file(f.get(), tmp, false, inject);
     }
     step("snapshot.rename");
-    if (::rename(tmp.c_str(), final_path.c_str()) != 0)
-        throw wal_error("rename " + tmp + " to " + final_path + ": " + detail::errno_text(errno));
+    if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
+        const int e = errno;
+        if (detail::out_of_space(e)) ::unlink(tmp.c_str());
+        detail::write_failed("rename " + tmp + " to " + final_path, e);
+    }
     step("snapshot.dir_fsync");
-    detail::sync_dir(dir);
+    detail::sync_dir(dir, inject);
 }
 
 /// Reads and checks one snapshot file; throws wal_error naming the file if it is damaged.
@@ -385,42 +444,48 @@ public:
 
     /// Writes one batch durably (see wal_batch): snapshot file, then the records (in a new
     /// segment, after the checkpoint, when the current one lacks room), one fdatasync, then
-    /// deletion of released segments and old snapshots. Throws wal_error on any failure; the
-    /// batch must then be considered not durable and the process must stop.
+    /// deletion of released segments and old snapshots. Throws wal_full when out of space before
+    /// the sync (nothing changed: write the same batch again later), and wal_error on any other
+    /// failure: the batch must then be considered not durable and the process must stop.
     void write(const wal_batch& b) {
         if (b.snapshot) {
-            write_snapshot_file(options_.dir, *b.snapshot, options_.crash_point);
+            write_snapshot_file(options_.dir, *b.snapshot, options_.crash_point,
+                                &options_.inject_error);
             newest_snapshot_ = b.snapshot->index;
         }
         if (!b.records.empty()) {
-            const std::uint64_t batch = ++batch_;
+            // The batch number is taken only once the batch is written: a batch that failed
+            // for want of space is written again with the same number and bytes.
+            const std::uint64_t batch = batch_ + 1;
             std::string bytes;
             for (const wal_record& r : b.records) detail::append_record(bytes, r, batch);
-            std::uint64_t need = bytes.size();
-            if (!current_ || current_->used + need > current_->size) {
-                std::string first;
-                detail::append_record(first, b.checkpoint, batch);
+            const std::uint64_t need = bytes.size();
+            std::string first;
+            detail::append_record(first, b.checkpoint, batch);
+            if (!current_ || current_->used + need > current_->size)
                 roll(std::max<std::uint64_t>(options_.segment_bytes, first.size() + need));
-                bytes.insert(0, first);
-                current_->max_tag = std::max(current_->max_tag, b.checkpoint.tag);
-            }
-            step("wal.write");
             segment& s = *current_;
+            // Every segment starts with a checkpoint (also one created by an attempt that
+            // then ran out of space before writing anything).
+            if (s.used == 0) bytes.insert(0, first);
+            step("wal.write");
             if (options_.crash_point) {
                 const std::size_t half = bytes.size() / 2;
                 detail::write_all(s.file.get(), s.path, std::string_view{bytes}.substr(0, half),
-                                  s.used);
+                                  s.used, &options_.inject_error);
                 step("wal.write.half");
                 detail::write_all(s.file.get(), s.path, std::string_view{bytes}.substr(half),
-                                  s.used + half);
+                                  s.used + half, &options_.inject_error);
             } else {
-                detail::write_all(s.file.get(), s.path, bytes, s.used);
+                detail::write_all(s.file.get(), s.path, bytes, s.used, &options_.inject_error);
             }
+            if (s.used == 0) s.max_tag = std::max(s.max_tag, b.checkpoint.tag);
             s.used += bytes.size();
             for (const wal_record& r : b.records) s.max_tag = std::max(s.max_tag, r.tag);
+            batch_ = batch;
             if (options_.sync) {
                 step("wal.fsync");
-                detail::sync_file(s.file.get(), s.path, true);
+                detail::sync_file(s.file.get(), s.path, true, &options_.inject_error);
             }
             step("wal.synced");
         }
@@ -458,29 +523,37 @@ private:
         return options_.dir + "/" + detail::hex16(number) + ".wal";
     }
 
+    /// Starts a new segment of `size` bytes. The current one stays current until the new one
+    /// exists: out of space while creating it removes the half-made file and throws wal_full
+    /// with the WAL unchanged. An unused current segment (created by an attempt that then ran
+    /// out of space writing) is replaced rather than closed, so no segment lacks a checkpoint.
     void roll(std::uint64_t size) {
-        if (current_) {
-            closed_.push_back({current_->number, current_->path, current_->max_tag});
-            current_.reset();
-        }
-        const std::uint64_t number = next_segment_++;
+        const bool reuse = current_ && current_->used == 0;
+        const std::uint64_t number = reuse ? current_->number : next_segment_;
         const std::string path = path_of(number);
         const std::string tmp = path + ".tmp";
         step("segment.create");
         {
             detail::fd f = detail::open_file(tmp, O_RDWR | O_CREAT | O_TRUNC);
-            const int r = ::posix_fallocate(f.get(), 0, static_cast<off_t>(size));
-            if (r != 0 && r != EOPNOTSUPP && r != EINVAL)
-                throw wal_error("preallocate " + tmp + ": " + detail::errno_text(r));
-            if (r != 0 && ::ftruncate(f.get(), static_cast<off_t>(size)) != 0)
-                throw wal_error("truncate " + tmp + ": " + detail::errno_text(errno));
-            detail::sync_file(f.get(), tmp, false);
+            try {
+                detail::preallocate(f.get(), tmp, size, &options_.inject_error);
+            } catch (const wal_full&) {
+                ::unlink(tmp.c_str());
+                throw;
+            }
+            detail::sync_file(f.get(), tmp, false, &options_.inject_error);
         }
         step("segment.rename");
-        if (::rename(tmp.c_str(), path.c_str()) != 0)
-            throw wal_error("rename " + tmp + ": " + detail::errno_text(errno));
+        if (::rename(tmp.c_str(), path.c_str()) != 0) {
+            const int e = errno;
+            if (detail::out_of_space(e)) ::unlink(tmp.c_str());
+            detail::write_failed("rename " + tmp, e);
+        }
         step("segment.dir_fsync");
-        detail::sync_dir(options_.dir);
+        detail::sync_dir(options_.dir, &options_.inject_error);
+        if (current_ && !reuse)
+            closed_.push_back({current_->number, current_->path, current_->max_tag});
+        if (!reuse) ++next_segment_;
         current_ = std::make_unique<segment>();
         current_->number = number;
         current_->path = path;

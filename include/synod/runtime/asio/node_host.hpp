@@ -15,9 +15,25 @@
 /// fatal (fail-stop): logged, then on_fatal (by default the process exits with status 70);
 /// nothing of that batch is ever reported durable.
 ///
+/// Out of space (storage::wal_full: ENOSPC or EDQUOT while preallocating a segment, writing
+/// records or a snapshot, never from fsync) is not fatal: the WAL undid the attempt, so the host
+/// keeps the same batch and writes it again every `full_retry` until it fits. Meanwhile
+/// storage_full() is true (the application should refuse new writes; synod-kv answers them
+/// with an error), nothing of the batch or after it is reported durable, so nothing that needs
+/// it is acknowledged, and the node keeps running: a leader still replicates, commits with its
+/// followers and serves reads. Both transitions are logged, naming the file. A Raft leader
+/// with features.leader_transfer also hands leadership (thesis 3.10) to a follower that has
+/// durably stored entries this node could not (a disk with room), so that a cluster with one
+/// full node keeps accepting writes; a follower that cannot write acknowledges nothing, so it
+/// is never chosen.
+///
+/// Compaction: with host_options::snapshot_every = N and a state machine that takes snapshots,
+/// the host calls node.compact() whenever N entries were applied since the last snapshot.
+///
 /// A Protocol (raft_protocol, multi_paxos_protocol below) names the node, storage and codec
 /// types and how to read a node's role.
 
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
@@ -30,6 +46,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "synod/codec/multi_paxos.hpp"
 #include "synod/codec/raft.hpp"
@@ -53,9 +70,21 @@ struct node_status {
     friend bool operator==(const node_status&, const node_status&) = default;
 };
 
+/// The Raft features a host uses unless told otherwise: pre-vote and check-quorum, and
+/// ReadIndex (linearizable reads without a log entry) when the state machine can serve reads,
+/// that is has `on_read(const raft::read_ready&)`.
+template <class StateMachine>
+constexpr raft::features default_raft_features() {
+    return raft::features{
+        .pre_vote = true,
+        .check_quorum = true,
+        .read_index = requires(StateMachine& sm, const raft::read_ready& r) { sm.on_read(r); },
+    };
+}
+
 /// Raft with payload P and state machine SM on the asio runtime.
 template <class Payload, class StateMachine,
-          raft::features Features = raft::features{.pre_vote = true, .check_quorum = true}>
+          raft::features Features = default_raft_features<StateMachine>()>
 struct raft_protocol {
     using codec_type = codec::raft_codec<Payload>;
     using storage_type = storage::file_log<Payload>;
@@ -118,8 +147,13 @@ struct host_options {
     /// default exits the process with status 70 at once (no destructors: fail-stop).
     std::function<void(const std::string&)> on_fatal;
     /// Called on the io thread after every event (message, timeout, durability), e.g. to answer
-    /// clients. Optional.
+    /// clients; what it writes joins the next storage batch. Optional.
     std::function<void()> after_event;
+    /// Take a snapshot and compact the log whenever this many entries were applied since the
+    /// last snapshot; 0 never. Needs a state machine that takes snapshots (else ignored).
+    std::uint64_t snapshot_every = 0;
+    /// While the disk is full, how often the host tries to write the waiting batch again.
+    std::chrono::milliseconds full_retry{1000};
 };
 
 /// One node, its transport, timer and storage, on an io_context.
@@ -134,7 +168,7 @@ public:
     /// node; nothing runs until start().
     template <class StateMachine>
     node_host(boost::asio::io_context& io, host_options<Protocol> options, StateMachine sm)
-        : io_{io}, options_{std::move(options)}, timer_{io}, sync_{io} {
+        : io_{io}, options_{std::move(options)}, timer_{io}, full_timer_{io}, sync_{io} {
         if (!options_.wal.log) options_.wal.log = [l = options_.log](const std::string& s) { l(s); };
         if (!options_.on_fatal)
             options_.on_fatal = [](const std::string&) { std::_Exit(70); };
@@ -169,6 +203,7 @@ public:
         if (stopped_) return;
         stopped_ = true;
         timer_.stop();
+        full_timer_.cancel();
         network_->stop();
     }
 
@@ -179,14 +214,22 @@ public:
     const logger& log() const noexcept { return options_.log; }
     /// Batches written so far (for INFO and tests).
     std::uint64_t batches_written() const noexcept { return batches_; }
+    /// True while a batch waits for disk space (see the file comment).
+    bool storage_full() const noexcept { return full_; }
+    /// The last out-of-space error (empty if none yet), naming the file.
+    const std::string& storage_full_error() const noexcept { return full_error_; }
+    /// Snapshots this host had the node take (compaction), since start.
+    std::uint64_t snapshots_taken() const noexcept { return snapshots_; }
 
-    /// Call after driving the node directly (a proposal): starts a storage batch if one is
-    /// due, logs a role change, and runs options.after_event.
+    /// Call after driving the node directly (a proposal): logs a role change, compacts if due,
+    /// runs options.after_event, and starts a storage batch if one is due.
     void after_event() {
         if (stopped_) return;
         note_status();
-        maybe_sync();
+        maybe_hand_over();
+        maybe_compact();
         if (options_.after_event) options_.after_event();
+        maybe_sync();
     }
 
 private:
@@ -211,24 +254,79 @@ private:
         status_ = s;
     }
 
+    /// Compaction (Raft 7, PMMC's state reduction) every snapshot_every applied entries. Not
+    /// while the disk is full: the snapshot could not be written either.
+    void maybe_compact() {
+        if constexpr (requires(node_type& n) { n.compact(); }) {
+            if (options_.snapshot_every == 0 || full_) return;
+            const std::uint64_t applied = node_->applied_index().value;
+            const std::uint64_t base = node_->storage().snapshot_index().value;
+            if (applied < base + options_.snapshot_every) return;
+            node_->compact();
+            ++snapshots_;
+            options_.log("compaction: snapshot at index " + std::to_string(applied) + " (" +
+                         std::to_string(node_->storage().snapshot_index().value - base) +
+                         " entries since the last)");
+        }
+    }
+
+    /// A full leader hands leadership to the follower holding the most entries beyond what
+    /// this node could make durable, if any (see the file comment).
+    void maybe_hand_over() {
+        if constexpr (requires(node_type& n) { n.transfer_leadership(node_id{}); }) {
+            if (!full_ || !node_->is_leader() || node_->transfer_target()) return;
+            node_id best = no_node;
+            log_index best_match = node_->durable_index();
+            for (const node_id n : node_->config().voters) {
+                if (n == options_.self) continue;
+                const auto* pr = node_->progress_of(n);
+                if (pr && best_match < pr->match) {
+                    best = n;
+                    best_match = pr->match;
+                }
+            }
+            if (!best || !node_->transfer_leadership(best)) return;
+            // A transfer that does not complete is aborted after an election timeout and tried
+            // again: log the first attempt per target, then every 20th.
+            if (best != hand_over_target_ || ++hand_over_attempts_ % 20 == 0)
+                options_.log("storage full: handing leadership to node " +
+                             std::to_string(best.value) + ", which stored entries through " +
+                             std::to_string(best_match.value) + " (this node: through " +
+                             std::to_string(node_->durable_index().value) + ")");
+            if (best != hand_over_target_) hand_over_attempts_ = 0;
+            hand_over_target_ = best;
+        }
+    }
+
     void maybe_sync() {
         storage_type& st = node_->storage();
         if (syncing_ || !st.has_pending()) return;
         syncing_ = true;
-        auto batch = std::make_shared<storage::wal_batch>(st.take_batch());
-        storage::wal* w = &st.wal();
-        sync_.submit([w, batch] { w->write(*batch); },
-                     [this, batch](std::exception_ptr error) { synced(*batch, error); });
+        write(std::make_shared<storage::wal_batch>(st.take_batch()));
     }
 
-    void synced(const storage::wal_batch& batch, std::exception_ptr error) {
+    void write(std::shared_ptr<storage::wal_batch> batch) {
+        storage::wal* w = &node_->storage().wal();
+        sync_.submit([w, batch] { w->write(*batch); },
+                     [this, batch](std::exception_ptr error) { synced(batch, error); });
+    }
+
+    void synced(const std::shared_ptr<storage::wal_batch>& batch, std::exception_ptr error) {
         if (error) {
             std::string what = "unknown error";
+            bool full = false;
             try {
                 std::rethrow_exception(error);
+            } catch (const storage::wal_full& e) {
+                what = e.what();
+                full = true;
             } catch (const std::exception& e) {
                 what = e.what();
             } catch (...) {
+            }
+            if (full && !stopped_) {
+                out_of_space(batch, what);
+                return;
             }
             options_.log("FATAL: storage write failed: " + what +
                          "; stopping (fail-stop: the batch is not durable and is never acknowledged)");
@@ -238,10 +336,34 @@ private:
         }
         ++batches_;
         syncing_ = false;
+        if (full_) {
+            full_ = false;
+            options_.log("storage: the waiting batch is written after " +
+                         std::to_string(full_attempts_) + " attempts; accepting writes again");
+            full_attempts_ = 0;
+        }
         if (stopped_) return;
-        node_->storage().completed(batch);
+        node_->storage().completed(*batch);
         node_->on(writes_durable{});
         after_event();
+    }
+
+    /// The disk is full: keep the batch (the WAL undid the attempt) and try again later.
+    void out_of_space(std::shared_ptr<storage::wal_batch> batch, const std::string& what) {
+        ++full_attempts_;
+        if (!full_ || what != full_error_ || full_attempts_ % 60 == 0)
+            options_.log("storage full: " + what + "; " + std::to_string(full_attempts_) +
+                         (full_attempts_ == 1 ? " attempt" : " attempts") +
+                         "; nothing of this batch is durable or acknowledged; refusing new writes "
+                         "and trying again every " + std::to_string(options_.full_retry.count()) +
+                         " ms");
+        full_ = true;
+        full_error_ = what;
+        full_timer_.expires_after(options_.full_retry);
+        full_timer_.async_wait([this, batch](const boost::system::error_code& ec) {
+            if (ec || stopped_) return;
+            write(batch);
+        });
     }
 
     boost::asio::io_context& io_;
@@ -252,7 +374,14 @@ private:
     node_status status_;
     bool syncing_ = false;
     bool stopped_ = false;
+    bool full_ = false;
+    std::string full_error_;
+    std::uint64_t full_attempts_ = 0;
+    node_id hand_over_target_{};
+    std::uint64_t hand_over_attempts_ = 0;
     std::uint64_t batches_ = 0;
+    std::uint64_t snapshots_ = 0;
+    boost::asio::steady_timer full_timer_;
     sync_thread sync_;
 };
 

@@ -11,7 +11,10 @@
 ///
 /// Bounds: a peer's send queue holds at most send_queue_bytes_max bytes and
 /// send_queue_frames_max frames; past that a message is dropped (to the protocols a lost
-/// message, which they tolerate), so memory never grows when a peer is slow or gone. An
+/// message, which they tolerate), so memory never grows when a peer is slow or gone. A peer
+/// that is down gets nothing queued: when its connection fails the queue is discarded, and
+/// messages sent while the link waits out its back-off are dropped (they would be stale by
+/// the time it is back; the protocols send what is current again: heartbeats, snapshots). An
 /// inbound connection that stalls in the middle of a frame for idle_timeout is closed
 /// (slow-loris); one that sends anything the decoder refuses is closed at once; at most
 /// inbound_connections_max inbound connections are open. Every close for cause is logged with
@@ -96,7 +99,7 @@ inline std::string remote_text(const boost::asio::ip::tcp::socket& s) {
 struct network_stats {
     std::uint64_t frames_sent = 0;
     std::uint64_t frames_received = 0;
-    std::uint64_t frames_dropped = 0;  ///< send queue full
+    std::uint64_t frames_dropped = 0;  ///< send queue full, or the peer down
     std::uint64_t connections_refused_input = 0;  ///< closed for bad input or idle timeout
 };
 
@@ -149,10 +152,14 @@ public:
     }
 
     /// The transport policy's send: encodes `m` now (it may borrow entries) and queues it for
-    /// `to`; drops it if the queue is full or `to` is not a peer.
+    /// `to`; drops it if the queue is full, `to` is down or not a peer.
     void send(node_id to, const message_type& m) {
         outbound* o = find(to);
         if (!o || stopped_) return;
+        if (o->state == link_state::waiting) {
+            ++stats_.frames_dropped;
+            return;
+        }
         std::string frame;
         codec::encode<Codec>(m, options_.cluster_id, frame);
         if (o->queued_bytes + frame.size() > options_.send_queue_bytes_max ||
@@ -450,11 +457,14 @@ private:
                                  });
     }
 
-    /// A connection attempt or an open connection failed: log (once per distinct error), close,
-    /// and retry after the back-off, which doubles up to backoff_max.
+    /// A connection attempt or an open connection failed: discard what was queued, log (once per
+    /// distinct error), close, and retry after the back-off, which doubles up to backoff_max.
     void fail(outbound& o, const boost::system::error_code& ec, const char* what) {
         ++o.generation;
         o.in_flight = 0;
+        stats_.frames_dropped += o.queue.size();
+        o.queue.clear();
+        o.queued_bytes = 0;
         boost::system::error_code ignored;
         o.socket.close(ignored);
         const std::string name = error_name(ec);
