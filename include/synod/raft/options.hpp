@@ -134,6 +134,7 @@ struct current_term_commit_rule {
 /// default) so that fault-injection tests can plant the unsafe rule (any change in one step)
 /// and prove the simulator catches it; no other rule is safe.
 struct one_voter_per_step_rule {
+    /// Whether a change of `changed_voters` voters may be made in one configuration entry.
     static constexpr bool single_step(std::size_t changed_voters) noexcept {
         return changed_voters <= 1;
     }
