@@ -405,6 +405,23 @@ int demo() {
         status |= report_failures(a, failures);
         std::printf("\n");
     }
+    {
+        // Members come and go: Raft's membership changes under crashes and partitions.
+        arguments a;
+        a.protocol = "raft";
+        a.faults = "churn";
+        a.ops = 200;
+        a.first_seed = 1;
+        a.last_seed = 200;
+        a.quiet = true;
+        std::printf("=== raft, 5 nodes, 200 seeds of membership churn (learners added and "
+                    "promoted, voters demoted and removed) ===\n");
+        std::vector<sim::result> failures;
+        const auto start = std::chrono::steady_clock::now();
+        const totals t = run_all(a, failures);
+        print_summary(a, t, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        status |= report_failures(a, failures);
+    }
     return status;
 }
 
