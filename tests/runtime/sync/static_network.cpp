@@ -40,6 +40,19 @@ struct recorder {
     void on(writes_durable) {}
 };
 
+// Nodes 1, 2 and 3 on one network.
+struct three_nodes {
+    net_type net;
+    recorder a{net.transport_for(node_id{1}), net.timer_for(node_id{1}), {}, {}};
+    recorder b{net.transport_for(node_id{2}), net.timer_for(node_id{2}), {}, {}};
+    recorder c{net.transport_for(node_id{3}), net.timer_for(node_id{3}), {}, {}};
+    three_nodes() {
+        net.attach(node_id{1}, a);
+        net.attach(node_id{2}, b);
+        net.attach(node_id{3}, c);
+    }
+};
+
 entry<int> item(int payload) {
     return entry<int>{term_t{1}, log_index{static_cast<std::uint64_t>(payload)},
                       entry_kind::normal, payload};
@@ -63,12 +76,7 @@ static_assert(net_type::capacity() == 4 && net_type::entries_max() == 2);
 
 BOOST_AUTO_TEST_SUITE(runtime_sync_static_network)
 
-BOOST_AUTO_TEST_CASE(borrowed_entries_are_copied_when_queued) {
-    net_type net;
-    fixed_demo::recorder a{net.transport_for(node_id{1}), net.timer_for(node_id{1}), {}, {}};
-    fixed_demo::recorder b{net.transport_for(node_id{2}), net.timer_for(node_id{2}), {}, {}};
-    net.attach(node_id{1}, a);
-    net.attach(node_id{2}, b);
+BOOST_FIXTURE_TEST_CASE(borrowed_entries_are_copied_when_queued, fixed_demo::three_nodes) {
     std::vector<entry<int>> log{fixed_demo::item(7), fixed_demo::item(8)};
     a.transport.send(node_id{2}, fixed_demo::batch{node_id{1}, 1, log});
     log[0].payload = 70;  // the sender's log changes after send
@@ -79,12 +87,7 @@ BOOST_AUTO_TEST_CASE(borrowed_entries_are_copied_when_queued) {
     BOOST_TEST((b.received[0].second == std::vector<int>{7, 8}));
 }
 
-BOOST_AUTO_TEST_CASE(what_does_not_fit_is_counted_not_queued) {
-    net_type net;
-    fixed_demo::recorder a{net.transport_for(node_id{1}), net.timer_for(node_id{1}), {}, {}};
-    fixed_demo::recorder b{net.transport_for(node_id{2}), net.timer_for(node_id{2}), {}, {}};
-    net.attach(node_id{1}, a);
-    net.attach(node_id{2}, b);
+BOOST_FIXTURE_TEST_CASE(what_does_not_fit_is_counted_not_queued, fixed_demo::three_nodes) {
     const std::vector<entry<int>> three{fixed_demo::item(1), fixed_demo::item(2),
                                         fixed_demo::item(3)};
     a.transport.send(node_id{2}, fixed_demo::batch{node_id{1}, 1, three});  // > EntriesMax
@@ -100,12 +103,7 @@ BOOST_AUTO_TEST_CASE(what_does_not_fit_is_counted_not_queued) {
     for (std::size_t i = 0; i < 4; ++i) BOOST_TEST(b.received[i].first == static_cast<int>(i) + 2);
 }
 
-BOOST_AUTO_TEST_CASE(a_handler_may_send_while_the_ring_wraps) {
-    net_type net;
-    fixed_demo::recorder a{net.transport_for(node_id{1}), net.timer_for(node_id{1}), {}, {}};
-    fixed_demo::recorder b{net.transport_for(node_id{2}), net.timer_for(node_id{2}), {}, {}};
-    net.attach(node_id{1}, a);
-    net.attach(node_id{2}, b);
+BOOST_FIXTURE_TEST_CASE(a_handler_may_send_while_the_ring_wraps, fixed_demo::three_nodes) {
     b.echo_to = node_id{1};  // each delivery to b sends one message back, reusing queue slots
     for (int round = 0; round < 5; ++round) {
         const std::vector<entry<int>> log{fixed_demo::item(round), fixed_demo::item(round + 1)};
@@ -123,14 +121,7 @@ BOOST_AUTO_TEST_CASE(a_handler_may_send_while_the_ring_wraps) {
     }
 }
 
-BOOST_AUTO_TEST_CASE(cuts_and_isolation_drop_until_recovered) {
-    net_type net;
-    fixed_demo::recorder a{net.transport_for(node_id{1}), net.timer_for(node_id{1}), {}, {}};
-    fixed_demo::recorder b{net.transport_for(node_id{2}), net.timer_for(node_id{2}), {}, {}};
-    fixed_demo::recorder c{net.transport_for(node_id{3}), net.timer_for(node_id{3}), {}, {}};
-    net.attach(node_id{1}, a);
-    net.attach(node_id{2}, b);
-    net.attach(node_id{3}, c);
+BOOST_FIXTURE_TEST_CASE(cuts_and_isolation_drop_until_recovered, fixed_demo::three_nodes) {
     net.cut(node_id{1}, node_id{2});
     net.cut_one_way(node_id{3}, node_id{1});
     a.transport.send(node_id{2}, fixed_demo::batch{node_id{1}, 1, {}});
