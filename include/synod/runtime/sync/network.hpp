@@ -87,8 +87,9 @@ struct slot {
         env.from = from;
         env.to = to;
         env.message = m;
-        if constexpr (!std::is_same_v<Entries, no_entries>) assign(entries, borrowed_entries(m));
-        if constexpr (!std::is_same_v<Bytes, no_bytes>) assign(bytes, borrowed_bytes(m));
+        if constexpr (!std::is_same_v<Entries, no_entries>)
+            detail::assign(entries, borrowed_entries(m));
+        if constexpr (!std::is_same_v<Bytes, no_bytes>) detail::assign(bytes, borrowed_bytes(m));
         rebind();
     }
     /// Points the message at this slot's own copies (after the slot was copied).
