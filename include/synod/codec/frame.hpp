@@ -7,7 +7,7 @@
 ///   offset  size  field
 ///   0       4     magic, the bytes "SYND"
 ///   4       1     format version (frame_version, 1)
-///   5       1     message type (codec/raft.hpp: 1..5, codec/multi_paxos.hpp: 16..21)
+///   5       1     message type (codec/raft.hpp: 1..9, codec/multi_paxos.hpp: 16..21)
 ///   6       2     reserved, 0
 ///   8       8     cluster id: frames of another cluster are refused
 ///   16      4     body length in bytes, at most the receiver's max_frame_bytes
@@ -204,7 +204,8 @@ private:
 
 // ---- generic over a protocol's codec (codec/raft.hpp, codec/multi_paxos.hpp) --------------
 // A Codec names message_type, owned (a received message owning what it borrows), first_type,
-// last_type, type_of(m), write_body(writer&, m), read_body(type, body, peers, owned&).
+// last_type, type_of(m), write_body(writer&, m), read_body(type, body, peers, owned&);
+// codec/message_codec.hpp builds them from a protocol's field lists.
 
 /// Appends the frame of `m` to `out`, encoded in place (no intermediate copy).
 template <class Codec>

@@ -8,6 +8,12 @@
 /// drop by predicate) to script failures. The simplest embedding of a synod core, and the
 /// harness behind the unit tests and the whole-cluster benchmarks.
 ///
+/// One implementation, basic_network, over a storage policy, in two forms:
+///  - network<Message> (here): on the heap, growing as needed, with drop_if() and drain();
+///  - static_network<Message, Capacity, EntriesMax, NodesMax> (runtime/sync/static_network.hpp):
+///    sized at compile time, no heap at all, for a microcontroller or a test that forbids
+///    allocation.
+///
 /// Steady state allocates nothing per message: queue slots (and the entry copies they keep for
 /// messages that borrow entries) are reused.
 
@@ -27,18 +33,6 @@
 
 namespace synod::runtime::sync {
 
-namespace detail {
-template <class M, bool Borrowing = borrowing_message<M>>
-struct entry_copy {
-    struct type {};
-};
-template <class M>
-struct entry_copy<M, true> {
-    using type = std::vector<std::remove_const_t<
-        typename decltype(borrowed_entries(std::declval<const M&>()))::element_type>>;
-};
-}  // namespace detail
-
 /// One message in flight.
 template <class Message>
 struct envelope {
@@ -47,38 +41,172 @@ struct envelope {
     Message message;
 };
 
-/// A cluster of nodes exchanging `Message` values in one thread.
+namespace detail {
+/// What a slot keeps when its message borrows no entries, or no bytes (distinct empty types, so
+/// that both take no room in a slot).
+struct no_entries {};
+struct no_bytes {};
+
+template <class M, bool Borrowing = borrowing_message<M>>
+struct entry_copy {
+    using type = no_entries;
+};
+template <class M>
+struct entry_copy<M, true> {
+    using type = std::vector<std::remove_const_t<typename decltype(borrowed_entries(
+        std::declval<const M&>()))::element_type>>;
+};
+
+/// Makes `to` hold the elements of `from`.
+template <class To, class From>
+void assign(To& to, const From& from) {
+    if constexpr (requires { to.assign(from.begin(), from.end()); }) {
+        to.assign(from.begin(), from.end());
+    } else {
+        to.clear();
+        for (const auto& x : from) to.push_back(x);
+    }
+}
+
+/// Appends `v` to a list; a fixed-capacity list must not be full (a programmer error).
+template <class List, class T>
+void push(List& list, const T& v) {
+    if constexpr (requires { list.full(); }) SYNOD_ASSERT(!list.full());
+    list.push_back(v);
+}
+
+/// One queue position: a message and copies of what it borrows, which the message points at.
+template <class Message, class Entries, class Bytes>
+struct slot {
+    envelope<Message> env{};
+    [[no_unique_address]] Entries entries{};
+    [[no_unique_address]] Bytes bytes{};
+
+    /// Holds `m`, sent from `from` to `to`, with copies of the entries and bytes it borrows.
+    void hold(node_id from, node_id to, const Message& m) {
+        env.from = from;
+        env.to = to;
+        env.message = m;
+        if constexpr (!std::is_same_v<Entries, no_entries>)
+            detail::assign(entries, borrowed_entries(m));
+        if constexpr (!std::is_same_v<Bytes, no_bytes>) detail::assign(bytes, borrowed_bytes(m));
+        rebind();
+    }
+    /// Points the message at this slot's own copies (after the slot was copied).
+    void rebind() noexcept {
+        if constexpr (!std::is_same_v<Entries, no_entries>)
+            rebind_entries(env.message, std::span<const typename Entries::value_type>(entries));
+        if constexpr (!std::is_same_v<Bytes, no_bytes>)
+            rebind_bytes(env.message, std::span<const std::byte>(bytes));
+    }
+};
+
+/// network's queue: a ring whose size is a power of two (64, doubling when full).
+template <class Slot>
+class growable_ring {
+public:
+    std::size_t size() const noexcept { return slots_.size(); }
+    Slot& operator[](std::size_t i) noexcept { return slots_[i]; }
+    const Slot& operator[](std::size_t i) const noexcept { return slots_[i]; }
+    /// Makes room for one more message behind the `count` from `head` (which may move): always.
+    bool make_room(std::size_t& head, std::size_t count) {
+        if (count == slots_.size()) grow(head, count);
+        return true;
+    }
+
+private:
+    void grow(std::size_t& head, std::size_t count) {
+        const std::size_t old_size = slots_.size();
+        std::vector<Slot> bigger(old_size == 0 ? 64 : old_size * 2);
+        // Moving a slot moves its entry buffer, so the spans into it stay valid.
+        for (std::size_t i = 0; i < count; ++i)
+            bigger[i] = std::move(slots_[(head + i) % old_size]);
+        slots_.swap(bigger);
+        head = 0;
+    }
+    std::vector<Slot> slots_;
+};
+
+/// What only the heap-backed network keeps: the drop_if() predicate and the entry copies of
+/// the messages drain() returned.
+template <class Message, class Entries>
+struct heap_state {
+    std::function<bool(const envelope<Message>&)> drop_if;
+    std::vector<Entries> drained_entries;
+    std::vector<std::vector<std::byte>> drained_bytes;
+};
+struct no_heap_state {};
+
+/// The storage policy of network: everything on the heap, growing as needed.
 template <class Message>
-class network {
+struct growable_storage {
+    static constexpr bool growable = true;
+    using entries_type = typename entry_copy<Message>::type;
+    using bytes_type =
+        std::conditional_t<borrowing_bytes_message<Message>, std::vector<std::byte>, no_bytes>;
+    template <class Slot>
+    using ring = growable_ring<Slot>;
+    template <class T>
+    using node_list = std::vector<T>;  ///< one item per node: endpoints, isolated nodes
+    template <class T>
+    using link_list = std::vector<T>;  ///< one item per directed link: cuts
+
+    /// Every message fits.
+    static constexpr bool fits(const Message&) noexcept { return true; }
+    /// Moves the queued slot to `current` for delivery: a swap (O(1): buffers change owner,
+    /// spans stay valid), so the handler may send, and so grow the ring, while it reads.
+    template <class Slot>
+    static void take(Slot& current, Slot& queued) {
+        using std::swap;
+        swap(current, queued);
+    }
+};
+}  // namespace detail
+
+/// A cluster of nodes exchanging `Message` values in one thread, its queue and lists kept as
+/// `Storage` says (detail::growable_storage or detail::fixed_storage); use it as network or
+/// static_network.
+template <class Message, class Storage>
+class basic_network {
 public:
     using message_type = Message;
 
     /// The transport policy of a node attached to this network.
     class transport {
     public:
-        transport(network& net, node_id self) noexcept : net_{&net}, self_{self} {}
+        transport(basic_network& net, node_id self) noexcept : net_{&net}, self_{self} {}
         void send(node_id to, const Message& m) { net_->enqueue(self_, to, m); }
 
     private:
-        network* net_;
+        basic_network* net_;
         node_id self_;
     };
 
     /// The timer policy of a node attached to this network: the shared manual clock.
     class timer {
     public:
-        timer(network& net, node_id self) noexcept : net_{&net}, self_{self} {}
+        timer(basic_network& net, node_id self) noexcept : net_{&net}, self_{self} {}
         time_point now() const noexcept { return net_->now_; }
         void arm(time_point deadline) { net_->endpoint_of(self_).deadline = deadline; }
 
     private:
-        network* net_;
+        basic_network* net_;
         node_id self_;
     };
 
-    network() = default;
-    network(const network&) = delete;
-    network& operator=(const network&) = delete;
+    basic_network() = default;
+    basic_network(const basic_network&) = delete;
+    basic_network& operator=(const basic_network&) = delete;
+
+    ///@{
+    /// The fixed sizes (static_network only): messages the queue holds, entries one may borrow.
+    static constexpr std::size_t capacity() noexcept requires(!Storage::growable) {
+        return Storage::capacity;
+    }
+    static constexpr std::size_t entries_max() noexcept requires(!Storage::growable) {
+        return Storage::entries_max;
+    }
+    ///@}
 
     transport transport_for(node_id n) noexcept { return transport{*this, n}; }
     timer timer_for(node_id n) noexcept { return timer{*this, n}; }
@@ -154,10 +282,8 @@ public:
     /// Delivers the next message, if any; false when the queue is empty.
     bool deliver_one() {
         if (count_ == 0) return false;
-        // Swap the slot out of the ring (O(1): buffers change owner, spans stay valid), so the
-        // handler may send, and so grow the ring, while it reads the message.
-        using std::swap;
-        swap(current_, slots_[head_]);
+        // Taken out of the ring first, so the handler may send (and reuse the slot).
+        Storage::take(current_, slots_[head_]);
         head_ = wrap(head_ + 1);
         --count_;
         ++delivered_;
@@ -172,21 +298,22 @@ public:
         return n;
     }
     /// Removes every queued message and returns them (entries are copied out), for tests that
-    /// inspect what a node sent.
-    std::vector<envelope<Message>> drain() {
+    /// inspect what a node sent. network only: it needs the heap.
+    std::vector<envelope<Message>> drain() requires Storage::growable {
         std::vector<envelope<Message>> out;
         while (count_ > 0) {
             slot& s = slots_[head_];
             out.push_back(s.env);
             if constexpr (borrowing_message<Message>) {
-                drained_entries_.emplace_back(s.entries.begin(), s.entries.end());
+                heap_.drained_entries.emplace_back(s.entries.begin(), s.entries.end());
                 rebind_entries(out.back().message,
                                std::span<const typename entries_type::value_type>(
-                                   drained_entries_.back()));
+                                   heap_.drained_entries.back()));
             }
             if constexpr (borrowing_bytes_message<Message>) {
-                drained_bytes_.emplace_back(s.bytes.begin(), s.bytes.end());
-                rebind_bytes(out.back().message, std::span<const std::byte>(drained_bytes_.back()));
+                heap_.drained_bytes.emplace_back(s.bytes.begin(), s.bytes.end());
+                rebind_bytes(out.back().message,
+                             std::span<const std::byte>(heap_.drained_bytes.back()));
             }
             head_ = wrap(head_ + 1);
             --count_;
@@ -199,32 +326,37 @@ public:
         count_ = 0;
     }
     std::size_t delivered() const noexcept { return delivered_; }
+    /// Messages dropped by a filter.
     std::size_t dropped() const noexcept { return dropped_; }
+    /// Messages that did not fit (static_network only): queue full, or more borrowed entries
+    /// than EntriesMax.
+    std::size_t overflowed() const noexcept requires(!Storage::growable) { return overflowed_; }
 
     // ---- filters ----------------------------------------------------------------------------
 
     /// Drops every message between `a` and `b`, both ways.
     void cut(node_id a, node_id b) {
-        cuts_.push_back({a, b});
-        cuts_.push_back({b, a});
+        detail::push(cuts_, link{a, b});
+        detail::push(cuts_, link{b, a});
     }
     /// Drops every message from `a` to `b` (one way).
-    void cut_one_way(node_id a, node_id b) { cuts_.push_back({a, b}); }
+    void cut_one_way(node_id a, node_id b) { detail::push(cuts_, link{a, b}); }
     /// Drops every message to or from `n`.
-    void isolate(node_id n) { isolated_.push_back(n); }
-    /// Drops every message for which `pred(envelope)` is true.
-    void drop_if(std::function<bool(const envelope<Message>&)> pred) {
-        drop_if_ = std::move(pred);
+    void isolate(node_id n) { detail::push(isolated_, n); }
+    /// Drops every message for which `pred(envelope)` is true. network only: it needs the heap.
+    void drop_if(std::function<bool(const envelope<Message>&)> pred) requires Storage::growable {
+        heap_.drop_if = std::move(pred);
     }
     /// Removes every filter.
-    void recover() {
+    void recover() noexcept {
         cuts_.clear();
         isolated_.clear();
-        drop_if_ = nullptr;
+        if constexpr (Storage::growable) heap_.drop_if = nullptr;
     }
 
 private:
-    using entries_type = typename detail::entry_copy<Message>::type;
+    using entries_type = typename Storage::entries_type;
+    using slot = detail::slot<Message, entries_type, typename Storage::bytes_type>;
 
     struct endpoint {
         node_id id;
@@ -234,17 +366,14 @@ private:
         void (*durable)(void*) = nullptr;
         time_point deadline = time_never;
     };
-    using bytes_type = std::conditional_t<borrowing_bytes_message<Message>,
-                                          std::vector<std::byte>, detail::entry_copy<int, false>::type>;
-    struct slot {
-        envelope<Message> env;
-        [[no_unique_address]] entries_type entries;
-        [[no_unique_address]] bytes_type bytes;
+    struct link {
+        node_id from;
+        node_id to;
     };
 
     endpoint& endpoint_of(node_id n) {
         if (endpoint* e = find(n)) return *e;
-        endpoints_.push_back(endpoint{n});
+        detail::push(endpoints_, endpoint{n});  // static_network: at most NodesMax nodes
         std::sort(endpoints_.begin(), endpoints_.end(),
                   [](const endpoint& a, const endpoint& b) { return a.id < b.id; });
         return *find(n);
@@ -260,68 +389,55 @@ private:
         return nullptr;
     }
 
-    bool filtered(const envelope<Message>& env) const {
+    bool filtered(node_id from, node_id to, const Message& m) const {
         for (node_id n : isolated_)
-            if (env.from == n || env.to == n) return true;
-        for (const auto& [a, b] : cuts_)
-            if (env.from == a && env.to == b) return true;
-        return drop_if_ && drop_if_(env);
+            if (from == n || to == n) return true;
+        for (const link& l : cuts_)
+            if (from == l.from && to == l.to) return true;
+        if constexpr (Storage::growable) {
+            // The predicate sees the message as sent.
+            if (heap_.drop_if) return heap_.drop_if(envelope<Message>{from, to, m});
+        }
+        return false;
     }
 
     void enqueue(node_id from, node_id to, const Message& m) {
-        // Fill in a scratch envelope first so filters see the message as sent.
-        if (!cuts_.empty() || !isolated_.empty() || drop_if_) {
-            if (filtered(envelope<Message>{from, to, m})) {
-                ++dropped_;
-                return;
-            }
+        if (filtered(from, to, m)) {
+            ++dropped_;
+            return;
         }
-        if (count_ == slots_.size()) grow();
-        slot& s = slots_[wrap(head_ + count_)];
-        s.env.from = from;
-        s.env.to = to;
-        s.env.message = m;
-        if constexpr (borrowing_message<Message>) {
-            const auto borrowed = borrowed_entries(m);
-            s.entries.assign(borrowed.begin(), borrowed.end());
-            rebind_entries(s.env.message,
-                           std::span<const typename entries_type::value_type>(s.entries));
+        if (!Storage::fits(m) || !slots_.make_room(head_, count_)) {
+            ++overflowed_;
+            return;
         }
-        if constexpr (borrowing_bytes_message<Message>) {
-            const auto borrowed = borrowed_bytes(m);
-            s.bytes.assign(borrowed.begin(), borrowed.end());
-            rebind_bytes(s.env.message, std::span<const std::byte>(s.bytes));
-        }
+        slots_[wrap(head_ + count_)].hold(from, to, m);
         ++count_;
     }
 
-    /// The ring position of queue position `i`. The ring's size is a power of two (64,
-    /// doubling), so this is a mask, not a division: it is on every send and delivery.
+    /// The ring position of queue position `i`. The ring's size is a power of two, so this is
+    /// a mask, not a division: it is on every send and delivery.
     std::size_t wrap(std::size_t i) const noexcept { return i & (slots_.size() - 1); }
 
-    void grow() {
-        const std::size_t old_size = slots_.size();
-        std::vector<slot> bigger(old_size == 0 ? 64 : old_size * 2);
-        // Moving a slot moves its entry buffer, so the spans into it stay valid.
-        for (std::size_t i = 0; i < count_; ++i) bigger[i] = std::move(slots_[(head_ + i) % old_size]);
-        slots_.swap(bigger);
-        head_ = 0;
-    }
-
-    std::vector<endpoint> endpoints_;
-    std::vector<slot> slots_;
-    std::vector<entries_type> drained_entries_;
-    std::vector<std::vector<std::byte>> drained_bytes_;
+    typename Storage::template node_list<endpoint> endpoints_;
+    typename Storage::template ring<slot> slots_;
     slot current_{};
     std::size_t head_ = 0;
     std::size_t count_ = 0;
     std::size_t delivered_ = 0;
     std::size_t dropped_ = 0;
+    std::size_t overflowed_ = 0;
     time_point now_{0};
-    std::vector<std::pair<node_id, node_id>> cuts_;
-    std::vector<node_id> isolated_;
-    std::function<bool(const envelope<Message>&)> drop_if_;
+    typename Storage::template link_list<link> cuts_;
+    typename Storage::template node_list<node_id> isolated_;
+    [[no_unique_address]] std::conditional_t<
+        Storage::growable, detail::heap_state<Message, entries_type>, detail::no_heap_state>
+        heap_;
 };
+
+/// A cluster of nodes exchanging `Message` values in one thread, on the heap: the queue grows
+/// as needed, and drop_if() and drain() are there for tests.
+template <class Message>
+class network : public basic_network<Message, detail::growable_storage<Message>> {};
 
 }  // namespace synod::runtime::sync
 
