@@ -449,6 +449,10 @@ public:
         if (m.term < term_) return;
         if (term_ < m.term) step_down(m.term, m.from);
         if (role_ == role::leader || !may_campaign()) return;
+        // A leader hands over only to a voter of its configuration. A node whose newest
+        // configuration does not make it a voter ignores the order, though it may still
+        // campaign on its own while that configuration is not known committed (may_campaign).
+        if (!config_.is_voter(self_)) return;
         if (!room_to_lead()) return;
         become_candidate(true);
     }
@@ -1207,6 +1211,11 @@ private:
     /// it one). Removed members are forgotten later (forget_removed_peers).
     void on_configuration_change() {
         if (role_ != role::leader) return;
+        if constexpr (features.leader_transfer) {
+            // A transfer target that is no longer a voter must not be told to campaign
+            // (etcd-io/raft aborts it too, TestLeaderTransferRemoveNode / DemoteNode).
+            if (transfer_.target && !config_.is_voter(transfer_.target)) abort_transfer();
+        }
         config_.for_each_member([&](node_id n) {
             if (n == self_ || leader_state_.find(n)) return;
             if (leader_state_.full())

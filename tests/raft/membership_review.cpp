@@ -1,0 +1,135 @@
+// Membership changes under review (Raft thesis 4; etcd-io/raft confchange; ../shared/SCENARIOS.md
+// sections 2.3 and 2.4): leadership transfer against changes, removed peers the leader forgets,
+// the joint configuration left on fixed-capacity storage, snapshots that change a node's role,
+// restarts inside a joint configuration, and the single-server change guard.
+#include <boost/test/unit_test.hpp>
+
+#include <stdexcept>
+
+#include "raft/fixture.hpp"
+#include "synod/storage/static.hpp"
+
+using namespace synod;
+using namespace synod::test;
+
+namespace {
+constexpr raft::features with_membership{.check_quorum = true, .leader_transfer = true,
+                                         .membership = true};
+using cluster = raft_fixture<with_membership>;
+
+configuration conf(std::initializer_list<std::uint32_t> voters,
+                   std::initializer_list<std::uint32_t> learners = {},
+                   std::initializer_list<std::uint32_t> outgoing = {}) {
+    configuration c;
+    for (auto v : voters) c.voters.insert(node_id{v});
+    for (auto l : learners) c.learners.insert(node_id{l});
+    for (auto o : outgoing) c.voters_outgoing.insert(node_id{o});
+    return c;
+}
+
+raft_entry conf_entry(std::uint64_t index, std::uint64_t term, const configuration& c) {
+    raft_entry e{term_t{term}, log_index{index}, entry_kind::configuration, {}};
+    BOOST_TEST_REQUIRE(configuration_codec<std::string>::encode(c, e.payload));
+    return e;
+}
+
+template <class C>
+void lead(C& c, std::uint32_t id = 1) {
+    c.hup(id);
+    c.deliver();
+    BOOST_TEST_REQUIRE(c[id].is_leader());
+}
+
+/// Adds the nodes `ids` (the next ids after the last one) as learners of a leader 1 whose
+/// voters are `voters`, and lets them catch up.
+template <class C>
+void add_learners(C& c, std::initializer_list<std::uint32_t> voters,
+                  std::initializer_list<std::uint32_t> ids) {
+    configuration target;
+    for (auto v : voters) target.voters.insert(node_id{v});
+    for (auto n : ids) {
+        c.add_node(node_id{n});
+        target.learners.insert(node_id{n});
+    }
+    BOOST_TEST_REQUIRE(c[1].propose_configuration(target).has_value());
+    c.run(5);
+    for (auto n : ids) BOOST_TEST_REQUIRE(c[n].config().learners.contains(node_id{n}));
+}
+
+bool is_timeout_now_to(const runtime::sync::envelope<raft_message>& e, std::uint32_t to) {
+    return e.to == node_id{to} && std::holds_alternative<raft::timeout_now>(e.message);
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(raft_membership_review)
+
+// ---- bugs found in review -------------------------------------------------------------------
+
+// SCENARIOS 2.3 TestLeaderTransferDemoteNode (etcd aborts the transfer when the target stops
+// being a voter). Node 3 is an outgoing voter of C_old,new when the transfer starts; once the
+// leader leaves the joint configuration it is a learner, and a learner must never be told to
+// campaign.
+BOOST_AUTO_TEST_CASE(a_transfer_to_a_node_demoted_by_the_joint_change_is_aborted) {
+    cluster c{3};
+    lead(c);
+    add_learners(c, {1, 2, 3}, {4});
+    int timeout_now_to_3 = 0;
+    c.net().drop_if([&](const auto& e) {
+        if (!is_timeout_now_to(e, 3)) return false;
+        ++timeout_now_to_3;
+        return true;
+    });
+    // Replace 3 by 4: two voters change, so through C_old,new; 3 stays as a learner.
+    const auto joint_at = c[1].propose_configuration(conf({1, 2, 4}, {3}));
+    BOOST_TEST_REQUIRE(joint_at.has_value());
+    BOOST_TEST_REQUIRE(c[1].config().joint());
+    BOOST_TEST_REQUIRE(c[1].transfer_leadership(node_id{3}).has_value());  // a voter still
+    BOOST_TEST(c[1].transfer_target() == node_id{3});
+    c.deliver();  // C_old,new commits, the leader appends C_new, C_new commits
+    BOOST_TEST_REQUIRE(!c[1].config().joint());
+    BOOST_TEST_REQUIRE(c[1].commit_index() >= c[1].config_index());
+    BOOST_TEST(c[1].config().learners.contains(node_id{3}));
+    BOOST_TEST(c[1].transfer_target() == no_node);  // aborted: 3 is no longer a voter
+    BOOST_TEST(timeout_now_to_3 == 0);
+    BOOST_TEST(c[1].propose("after").has_value());  // proposals are accepted again
+    BOOST_TEST(c[1].is_leader());
+}
+
+// The receiving side of the same case: a node whose newest configuration makes it a learner
+// ignores TimeoutNow, even while it may still campaign on its own (its demotion is not known
+// committed, thesis 4.2.2). etcd-io/raft: a node that is not promotable ignores MsgTimeoutNow.
+BOOST_AUTO_TEST_CASE(a_node_demoted_in_its_newest_configuration_ignores_timeout_now) {
+    cluster c{3};
+    // 3 holds C_old,new (committed) and C_new (not known committed), which makes it a learner.
+    c.restore(3, hard_state{term_t{1}, node_id{1}, log_index{2}},
+              {ent(1, 1), conf_entry(2, 1, conf({1, 2, 4}, {3}, {1, 2, 3})),
+               conf_entry(3, 1, conf({1, 2, 4}, {3}))});
+    BOOST_TEST_REQUIRE(c[3].config().learners.contains(node_id{3}));
+    BOOST_TEST_REQUIRE(c[3].commit_index() == log_index{2});
+    c[3].on(raft_message{raft::timeout_now{term_t{1}, node_id{1}}});
+    BOOST_TEST(c[3].role() == raft::role::follower);
+    BOOST_TEST(c[3].term() == term_t{1});
+}
+
+// The grace period for a removed peer that does not answer is an election timeout's worth of
+// heartbeats. It was counted in 8 bits: with election_timeout / heartbeat_interval >= 256
+// (ticks of 1 ms, a 2 ms heartbeat and a 600 ms timeout) the count wrapped and the leader
+// replicated to the removed peer for ever.
+BOOST_AUTO_TEST_CASE(a_silent_removed_peer_is_forgotten_with_a_long_election_timeout) {
+    raft::settings s = default_settings();
+    s.election_timeout_ticks = 600;
+    s.heartbeat_interval_ticks = 2;
+    cluster c{3, s};
+    lead(c);
+    c.net().isolate(node_id{3});
+    const auto at = c[1].propose_configuration(conf({1, 2}));
+    BOOST_TEST_REQUIRE(at.has_value());
+    c.deliver();
+    BOOST_TEST_REQUIRE(c[1].commit_index() >= *at);
+    BOOST_TEST(c[1].progress_of(node_id{3}) != nullptr);  // still within the grace period
+    c.run(2 * 600 + 10);                                   // 600 heartbeats: twice the grace
+    BOOST_TEST_REQUIRE(c[1].is_leader());
+    BOOST_TEST(c[1].progress_of(node_id{3}) == nullptr);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
