@@ -132,4 +132,36 @@ BOOST_AUTO_TEST_CASE(a_silent_removed_peer_is_forgotten_with_a_long_election_tim
     BOOST_TEST(c[1].progress_of(node_id{3}) == nullptr);
 }
 
+// Leaving the joint configuration appends C_new, one more entry than the change asked room for.
+// On fixed-capacity storage whose last slot C_old,new took, the leader failed SYNOD_ASSERT in
+// static_log::append when C_old,new committed. It now waits, and leaves the joint configuration
+// at a heartbeat once the owner has compacted.
+BOOST_AUTO_TEST_CASE(a_leader_on_a_full_fixed_capacity_log_leaves_the_joint_configuration_later) {
+    raft_fixture<with_membership, storage::static_log<text, 8>> c{3};
+    lead(c);
+    add_learners(c, {1, 2, 3}, {4});
+    while (c[1].last_index() < log_index{7}) BOOST_TEST_REQUIRE(c[1].propose("x").has_value());
+    c.deliver();
+    const auto joint_at = c[1].propose_configuration(conf({1, 2, 4}, {3}));
+    BOOST_TEST_REQUIRE(joint_at.has_value());
+    BOOST_TEST_REQUIRE(*joint_at == log_index{8});  // the last slot
+    const auto previous = set_assert_handler([](const char* expr, const char*, int) {
+        throw std::logic_error(expr);
+    });
+    BOOST_CHECK_NO_THROW(c.deliver());
+    set_assert_handler(previous);
+    BOOST_TEST_REQUIRE(c[1].commit_index() == log_index{8});
+    BOOST_TEST(c[1].config().joint());  // no room for C_new yet
+    BOOST_TEST(c[1].is_leader());
+    for (std::uint32_t n = 1; n <= 4; ++n) {
+        auto& log = c[n].storage();
+        log.compact_through(c[n].applied_index(), log.term_at(c[n].applied_index()));
+    }
+    c.run(5);
+    BOOST_TEST(!c[1].config().joint());
+    BOOST_TEST((c[1].config() == conf({1, 2, 4}, {3})));
+    BOOST_TEST(c[1].commit_index() >= c[1].config_index());
+    for (std::uint32_t n = 2; n <= 4; ++n) BOOST_TEST((c[n].config() == c[1].config()));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -464,6 +464,10 @@ public:
             if (heartbeat_deadline_ <= now) {
                 heartbeat_deadline_ = now + settings_.heartbeat_interval_ticks;
                 broadcast_heartbeat();
+                if constexpr (features.membership) {
+                    leave_joint_if_due();  // deferred for want of room in the log
+                    if (role_ != role::leader) return;
+                }
             }
             if constexpr (features.check_quorum) {
                 if (check_quorum_.next_check <= now) {
@@ -1102,10 +1106,7 @@ private:
         if constexpr (features.membership) {
             if (role_ != role::leader || commit_ < members_.index) return;
             if (config_.joint()) {
-                // Thesis 4.3: C_old,new is committed, so C_new can be appended.
-                configuration next = config_;
-                next.voters_outgoing.clear();
-                append_configuration(next);
+                leave_joint_if_due();
                 return;
             }
             if (!config_.is_voter(self_)) {
@@ -1119,6 +1120,23 @@ private:
                 if (best && best->match == storage_.last_index()) send_timeout_now(best->id);
                 step_down(term_, no_node);
             }
+        }
+    }
+
+    /// Thesis 4.3: once C_old,new is committed the leader appends C_new by itself. Fixed-capacity
+    /// storage may have no room for it then (the change checked room for C_old,new only): the
+    /// leader tries again at every heartbeat until the owner compacts.
+    void leave_joint_if_due() {
+        if constexpr (features.membership) {
+            if (role_ != role::leader || !config_.joint() || commit_ < members_.index ||
+                !term_committed())
+                return;
+            if constexpr (bounded_log_storage<storage_type>) {
+                if (!storage_.can_append(storage_.last_index().next(), 1)) return;
+            }
+            configuration next = config_;
+            next.voters_outgoing.clear();
+            append_configuration(next);
         }
     }
 
