@@ -164,4 +164,70 @@ BOOST_AUTO_TEST_CASE(a_leader_on_a_full_fixed_capacity_log_leaves_the_joint_conf
     for (std::uint32_t n = 2; n <= 4; ++n) BOOST_TEST((c[n].config() == c[1].config()));
 }
 
+// A removed node that holds the entry removing it, but never learns that it is committed, may
+// still campaign (thesis 4.2.2, may_campaign). The leader used to forget it as soon as it held
+// the entry, so one lost commit notification left it campaigning for ever; with pre-vote alone
+// and an idle cluster (its log as up to date as anyone's) it won the election and deposed the
+// leader. The leader now heartbeats it for an election timeout after the removal commits.
+BOOST_AUTO_TEST_CASE(a_removed_node_whose_commit_notification_was_lost_learns_it_and_stays_quiet) {
+    raft_fixture<raft::features{.pre_vote = true, .membership = true}> c{3};
+    lead(c);
+    const log_index removal{2};
+    int dropped = 0;
+    c.net().drop_if([&](const auto& e) {
+        const auto* m = std::get_if<raft_append>(&e.message);
+        if (e.to != node_id{3} || !m || m->commit < removal || dropped > 0) return false;
+        ++dropped;  // the first message telling 3 that its removal is committed
+        return true;
+    });
+    const auto at = c[1].propose_configuration(conf({1, 2}));
+    BOOST_TEST_REQUIRE(at.has_value());
+    BOOST_TEST_REQUIRE(*at == removal);
+    c.deliver();
+    BOOST_TEST_REQUIRE(c[1].commit_index() >= removal);
+    BOOST_TEST_REQUIRE(c[3].last_index() >= removal);  // 3 holds its removal
+    BOOST_TEST_REQUIRE(dropped == 1);
+    BOOST_TEST(c[3].commit_index() < removal);  // but does not know it committed
+    const term_t t = c[1].term();
+    c.run(60);
+    BOOST_TEST(c[3].commit_index() >= removal);
+    BOOST_TEST(c[1].progress_of(node_id{3}) == nullptr);  // forgotten after the grace period
+    BOOST_TEST(c[1].is_leader());
+    BOOST_TEST(c[1].term() == t);
+    BOOST_TEST(c[3].term() == t);  // never campaigned
+    BOOST_TEST(c[3].role() == raft::role::follower);
+}
+
+// The same node restarted: its commit index comes from the hard state, which was last written
+// when it voted, before the removal. It took its removal for uncommitted again and campaigned
+// (and with pre-vote alone, in an idle cluster, won). A node now saves its hard state when the
+// newest configuration commits.
+BOOST_AUTO_TEST_CASE(a_removed_node_restarted_after_its_removal_committed_does_not_campaign) {
+    raft_fixture<raft::features{.pre_vote = true, .membership = true}> c{3};
+    lead(c);
+    const auto at = c[1].propose_configuration(conf({1, 2}));
+    BOOST_TEST_REQUIRE(at.has_value());
+    c.run(30);
+    BOOST_TEST_REQUIRE(c[3].commit_index() >= *at);
+    BOOST_TEST_REQUIRE(c[1].progress_of(node_id{3}) == nullptr);
+    c.restart(3);
+    BOOST_TEST(c[3].commit_index() >= *at);
+    BOOST_TEST(!c[3].config().contains(node_id{3}));
+    const term_t t = c[1].term();
+    c.run(60);
+    BOOST_TEST(c[1].is_leader());
+    BOOST_TEST(c[1].term() == t);
+    BOOST_TEST(c[3].term() == t);
+    // With check-quorum as well, the restarted node stays quiet too (it used to raise its term
+    // at every election timeout, ignored by the members).
+    cluster d{3};
+    lead(d);
+    BOOST_TEST_REQUIRE(d[1].propose_configuration(conf({1, 2})).has_value());
+    d.run(30);
+    d.restart(3);
+    d.run(60);
+    BOOST_TEST(d[3].term() == d[1].term());
+    BOOST_TEST(d[3].role() == raft::role::follower);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1242,16 +1242,18 @@ private:
         });
     }
 
-    /// Once the configuration that removed a peer is committed, the leader stops replicating
-    /// to it: after the peer holds that entry (so it knows it was removed and never
-    /// campaigns), or after an election timeout's worth of heartbeats if it does not answer.
+    /// Once the configuration that removed a peer is committed, the leader goes on replicating
+    /// to it for an election timeout's worth of heartbeats, then forgets it. Holding the entry
+    /// that removed it is not enough: only a peer that knows the entry is committed stops
+    /// campaigning (may_campaign), and it learns that from the commit index these heartbeats
+    /// carry. A single lost commit notification would otherwise leave it campaigning for ever.
     void forget_removed_peers() {
         if constexpr (features.membership) {
             if (commit_ < members_.index) return;
             const ticks grace = settings_.election_timeout_ticks / settings_.heartbeat_interval_ticks;
             leader_state_.remove_if([&](progress_type& pr) {
                 if (config_.contains(pr.id)) return false;
-                return members_.index <= pr.match || grace <= ++pr.removed_heartbeats;
+                return grace <= ++pr.removed_heartbeats;
             });
         }
     }
@@ -1401,7 +1403,14 @@ private:
     void advance_commit(log_index c) {
         SYNOD_ASSERT(c <= storage_.last_index());
         if (c <= commit_) return;
+        [[maybe_unused]] const log_index before = commit_;
         commit_ = c;
+        if constexpr (features.membership) {
+            // A restarted node takes its commit index from the hard state. Record that the
+            // newest configuration is committed, so that a node it leaves out still knows after
+            // a restart that it must not campaign (may_campaign).
+            if (before < members_.index && members_.index <= c) save_hard_state();
+        }
         apply_committed();
     }
 
