@@ -449,6 +449,10 @@ public:
         if (m.term < term_) return;
         if (term_ < m.term) step_down(m.term, m.from);
         if (role_ == role::leader || !may_campaign()) return;
+        // A leader hands over only to a voter of its configuration. A node whose newest
+        // configuration does not make it a voter ignores the order, though it may still
+        // campaign on its own while that configuration is not known committed (may_campaign).
+        if (!config_.is_voter(self_)) return;
         if (!room_to_lead()) return;
         become_candidate(true);
     }
@@ -460,6 +464,10 @@ public:
             if (heartbeat_deadline_ <= now) {
                 heartbeat_deadline_ = now + settings_.heartbeat_interval_ticks;
                 broadcast_heartbeat();
+                if constexpr (features.membership) {
+                    leave_joint_if_due();  // deferred for want of room in the log
+                    if (role_ != role::leader) return;
+                }
             }
             if constexpr (features.check_quorum) {
                 if (check_quorum_.next_check <= now) {
@@ -1098,10 +1106,7 @@ private:
         if constexpr (features.membership) {
             if (role_ != role::leader || commit_ < members_.index) return;
             if (config_.joint()) {
-                // Thesis 4.3: C_old,new is committed, so C_new can be appended.
-                configuration next = config_;
-                next.voters_outgoing.clear();
-                append_configuration(next);
+                leave_joint_if_due();
                 return;
             }
             if (!config_.is_voter(self_)) {
@@ -1115,6 +1120,23 @@ private:
                 if (best && best->match == storage_.last_index()) send_timeout_now(best->id);
                 step_down(term_, no_node);
             }
+        }
+    }
+
+    /// Thesis 4.3: once C_old,new is committed the leader appends C_new by itself. Fixed-capacity
+    /// storage may have no room for it then (the change checked room for C_old,new only): the
+    /// leader tries again at every heartbeat until the owner compacts.
+    void leave_joint_if_due() {
+        if constexpr (features.membership) {
+            if (role_ != role::leader || !config_.joint() || commit_ < members_.index ||
+                !term_committed())
+                return;
+            if constexpr (bounded_log_storage<storage_type>) {
+                if (!storage_.can_append(storage_.last_index().next(), 1)) return;
+            }
+            configuration next = config_;
+            next.voters_outgoing.clear();
+            append_configuration(next);
         }
     }
 
@@ -1207,6 +1229,11 @@ private:
     /// it one). Removed members are forgotten later (forget_removed_peers).
     void on_configuration_change() {
         if (role_ != role::leader) return;
+        if constexpr (features.leader_transfer) {
+            // A transfer target that is no longer a voter must not be told to campaign
+            // (etcd-io/raft aborts it too, TestLeaderTransferRemoveNode / DemoteNode).
+            if (transfer_.target && !config_.is_voter(transfer_.target)) abort_transfer();
+        }
         config_.for_each_member([&](node_id n) {
             if (n == self_ || leader_state_.find(n)) return;
             if (leader_state_.full())
@@ -1215,16 +1242,18 @@ private:
         });
     }
 
-    /// Once the configuration that removed a peer is committed, the leader stops replicating
-    /// to it: after the peer holds that entry (so it knows it was removed and never
-    /// campaigns), or after an election timeout's worth of heartbeats if it does not answer.
+    /// Once the configuration that removed a peer is committed, the leader goes on replicating
+    /// to it for an election timeout's worth of heartbeats, then forgets it. Holding the entry
+    /// that removed it is not enough: only a peer that knows the entry is committed stops
+    /// campaigning (may_campaign), and it learns that from the commit index these heartbeats
+    /// carry. A single lost commit notification would otherwise leave it campaigning for ever.
     void forget_removed_peers() {
         if constexpr (features.membership) {
             if (commit_ < members_.index) return;
             const ticks grace = settings_.election_timeout_ticks / settings_.heartbeat_interval_ticks;
             leader_state_.remove_if([&](progress_type& pr) {
                 if (config_.contains(pr.id)) return false;
-                return members_.index <= pr.match || grace <= ++pr.removed_heartbeats;
+                return grace <= ++pr.removed_heartbeats;
             });
         }
     }
@@ -1374,7 +1403,14 @@ private:
     void advance_commit(log_index c) {
         SYNOD_ASSERT(c <= storage_.last_index());
         if (c <= commit_) return;
+        [[maybe_unused]] const log_index before = commit_;
         commit_ = c;
+        if constexpr (features.membership) {
+            // A restarted node takes its commit index from the hard state. Record that the
+            // newest configuration is committed, so that a node it leaves out still knows after
+            // a restart that it must not campaign (may_campaign).
+            if (before < members_.index && members_.index <= c) save_hard_state();
+        }
         apply_committed();
     }
 

@@ -87,7 +87,7 @@ struct progress {
     log_index commit_sent{0};  ///< the commit index the follower can have learned from us
     bool probe_sent = false;  ///< probe: a message is out, wait for its answer or a heartbeat
     bool active = false;      ///< heard from since the last check-quorum round
-    std::uint8_t removed_heartbeats = 0;  ///< heartbeats since a committed change removed it
+    std::uint32_t removed_heartbeats = 0;  ///< heartbeats since a committed change removed it
     /// AppendEntries sent and not yet acknowledged (replicate state).
     inflight_window<InflightCapacity> inflight;
     snapshot_stream stream;  ///< meaningful in the snapshot state only
