@@ -556,3 +556,26 @@ BOOST_AUTO_TEST_CASE(the_single_server_change_bug_interleaving_cannot_lose_a_com
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// Storage without snapshots, compacted by its owner: a restarted node finds its configuration
+// in the log, so the owner compacts only through compaction_limit(), which keeps the entry
+// holding the latest applied configuration.
+BOOST_AUTO_TEST_CASE(an_owner_compacting_through_the_compaction_limit_keeps_the_configuration) {
+    raft_fixture<with_membership, storage::static_log<text, 16>> c{3};
+    lead(c);
+    add_learners(c, {1, 2, 3}, {4});
+    BOOST_TEST_REQUIRE(c[1].propose("x").has_value());
+    c.run(3);
+    const log_index limit = c[2].compaction_limit();
+    BOOST_TEST(limit < c[2].config_index());
+    BOOST_TEST(limit < c[2].applied_index());
+    auto& log = c[2].storage();
+    log.compact_through(limit, log.term_at(limit));
+    c.restart(2);
+    BOOST_TEST(c[2].config().learners.contains(node_id{4}));
+    // Without membership there is nothing to keep: the limit is the applied index.
+    raft_fixture<raft::features{}, storage::static_log<text, 16>> plain{3};
+    plain.hup(1);
+    plain.deliver();
+    BOOST_TEST(plain[2].compaction_limit() == plain[2].applied_index());
+}

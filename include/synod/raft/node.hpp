@@ -730,6 +730,17 @@ public:
     log_index commit_index() const noexcept { return commit_; }
     /// The highest index applied to the state machine.
     log_index applied_index() const noexcept { return applied_; }
+    /// The highest index the owner of a storage may drop from the log itself (storage without
+    /// snapshots, such as storage::static_log, compacted by its owner): the applied index,
+    /// except that with membership changes the entry holding the latest applied configuration
+    /// must stay, since a restarted node finds its configuration in the log.
+    log_index compaction_limit() const noexcept {
+        if constexpr (features.membership && !snapshots) {
+            if (log_index{0} < members_.applied_index)
+                return std::min(applied_, members_.applied_index.prev());
+        }
+        return applied_;
+    }
     /// The last index in the log, durable or not.
     log_index last_index() const noexcept { return storage_.last_index(); }
     /// The last index this node's storage holds durably (what the leader counts for itself).
