@@ -247,9 +247,10 @@ def snapshots_with_configurations():
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    for name, run in [("joint-change", joint_change), ("leader-removes-itself", leader_removes_itself),
-                      ("demoted-by-entry", demoted_by_configuration_entry),
-                      ("snapshot-configurations", snapshots_with_configurations)]:
+    seeds = [("joint-change", joint_change), ("leader-removes-itself", leader_removes_itself),
+             ("demoted-by-entry", demoted_by_configuration_entry),
+             ("snapshot-configurations", snapshots_with_configurations)]
+    for name, run in seeds:
         with open(os.path.join(OUT, "membership-" + name), "wb") as f:
             f.write(run().bytes())
 

@@ -205,7 +205,8 @@ private:
                      static_cast<unsigned long long>(view::last(nd.storage()).value), sent_.size());
         if constexpr (membership) {
             const configuration& c = nd.config();
-            std::fprintf(stderr, "     config@%llu voters", static_cast<unsigned long long>(nd.config_index().value));
+            std::fprintf(stderr, "     config@%llu voters",
+                         static_cast<unsigned long long>(nd.config_index().value));
             for (node_id v : c.voters) std::fprintf(stderr, " %u", v.value);
             std::fprintf(stderr, " learners");
             for (node_id v : c.learners) std::fprintf(stderr, " %u", v.value);
@@ -346,7 +347,8 @@ private:
                     raft::snapshot_response m{};
                     m.term = in.term_near(t);
                     m.from = in.node(members);
-                    m.last_index = in.index_near(in.flag() ? nd.storage().first_index().prev() : last);
+                    const log_index snapshot = nd.storage().first_index().prev();
+                    m.last_index = in.index_near(in.flag() ? snapshot : last);
                     m.received = in.near(nd.storage().snapshot_data().size());
                     m.installed = in.flag();
                     nd.on(message{m});
@@ -452,11 +454,14 @@ private:
             const auto n = in.flag() ? in.range(0, 0xffff) : in.range(0, 24);
             out.push_back(static_cast<std::byte>(n & 0xff));
             out.push_back(static_cast<std::byte>(n >> 8));
-            for (auto k = in.range(0, 24); k > 0; --k) out.push_back(static_cast<std::byte>(in.byte()));
+            for (auto k = in.range(0, 24); k > 0; --k)
+                out.push_back(static_cast<std::byte>(in.byte()));
         } else {
-            for (auto k = in.range(0, 3); k > 0; --k) out.push_back(static_cast<std::byte>(in.byte()));
+            for (auto k = in.range(0, 3); k > 0; --k)
+                out.push_back(static_cast<std::byte>(in.byte()));
         }
-        for (auto k = in.range(0, 3); k > 0; --k) out.push_back(static_cast<std::byte>(in.byte()));
+        for (auto k = in.range(0, 3); k > 0; --k)
+            out.push_back(static_cast<std::byte>(in.byte()));
     }
 
     /// InstallSnapshot from a (fake) leader: mostly whole and at an index near ours, sometimes
@@ -484,7 +489,9 @@ private:
             m.total_bytes = in.flag() ? image.size() : in.near(image.size());
         }
         if (std::getenv("FUZZ_TRACE"))
-            std::fprintf(stderr, "     install_snapshot term %llu from %u last %llu/%llu offset %llu size %zu total %llu\n",
+            std::fprintf(stderr,
+                         "     install_snapshot term %llu from %u last %llu/%llu offset %llu "
+                         "size %zu total %llu\n",
                          static_cast<unsigned long long>(m.term.value), m.from.value,
                          static_cast<unsigned long long>(m.last_index.value),
                          static_cast<unsigned long long>(m.last_term.value),
