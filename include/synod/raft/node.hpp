@@ -166,6 +166,9 @@ public:
     /// RequestVote or pre-vote (Raft 5.2, 5.4.1; thesis 9.6).
     void on(const vote_request& m) {
         if (!plausible_term(m.term)) return;  // bad input: see plausible_term()
+        // Bad input too: no node, or this node itself. A vote "for" no_node would leave vote_
+        // empty, free to be granted again in the same term.
+        if (!m.from || m.from == self_) return;
         if (m.term < term_) {
             // A lower-term pre-candidate learns our term, so it can catch up instead of being
             // stuck (etcd-io/etcd#8243). A stale real vote request is ignored.
@@ -333,7 +336,8 @@ public:
     /// InstallSnapshot (Raft 7): one chunk of the leader's snapshot.
     void on(const install_snapshot& m) {
         if constexpr (snapshots) {
-            if (!plausible_term(m.term)) return;  // bad input: see plausible_term()
+            // Bad input: see plausible_term() and plausible_index().
+            if (!plausible_term(m.term) || !plausible_index(m.last_index)) return;
             if (m.term < term_) {
                 send(m.from, snapshot_response{term_, self_, m.last_index, 0, false});
                 return;
@@ -1302,6 +1306,11 @@ private:
     /// a message carrying one is dropped like any malformed input.
     static constexpr bool plausible_term(term_t t) noexcept {
         return t.value <= std::numeric_limits<std::uint64_t>::max() / 2;
+    }
+    /// Likewise no log reaches an index near 2^64: a snapshot claiming one would leave the log's
+    /// first index (the snapshot's index + 1) wrapped around to 0, so it is dropped.
+    static constexpr bool plausible_index(log_index i) noexcept {
+        return i.value <= std::numeric_limits<std::uint64_t>::max() / 2;
     }
 
     bool matches(log_index i, term_t t) const {
