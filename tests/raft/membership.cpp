@@ -5,36 +5,13 @@
 // truncation, restart and snapshot installation.
 #include <boost/test/unit_test.hpp>
 
-#include "raft/fixture.hpp"
+#include "raft/membership_support.hpp"
 
 using namespace synod;
 using namespace synod::test;
 
 namespace {
-constexpr raft::features with_membership{.check_quorum = true, .leader_transfer = true,
-                                         .membership = true};
 using cluster = raft_fixture<with_membership>;
-
-configuration conf(std::initializer_list<std::uint32_t> voters,
-                   std::initializer_list<std::uint32_t> learners = {}) {
-    configuration c;
-    for (auto v : voters) c.voters.insert(node_id{v});
-    for (auto l : learners) c.learners.insert(node_id{l});
-    return c;
-}
-
-raft_entry conf_entry(std::uint64_t index, std::uint64_t term, const configuration& c) {
-    raft_entry e{term_t{term}, log_index{index}, entry_kind::configuration, {}};
-    BOOST_TEST_REQUIRE(configuration_codec<std::string>::encode(c, e.payload));
-    return e;
-}
-
-/// A cluster of `n` voters with node 1 leading and its no-op committed.
-void lead(cluster& c) {
-    c.hup(1);
-    c.deliver();
-    BOOST_TEST_REQUIRE(c[1].is_leader());
-}
 
 void propose_n(cluster& c, std::uint32_t leader, int n, const std::string& prefix = "v") {
     for (int i = 0; i < n; ++i) BOOST_TEST_REQUIRE(c[leader].propose(prefix + std::to_string(i)).has_value());

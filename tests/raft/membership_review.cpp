@@ -7,39 +7,14 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "raft/fixture.hpp"
+#include "raft/membership_support.hpp"
 #include "synod/storage/static.hpp"
 
 using namespace synod;
 using namespace synod::test;
 
 namespace {
-constexpr raft::features with_membership{.check_quorum = true, .leader_transfer = true,
-                                         .membership = true};
 using cluster = raft_fixture<with_membership>;
-
-configuration conf(std::initializer_list<std::uint32_t> voters,
-                   std::initializer_list<std::uint32_t> learners = {},
-                   std::initializer_list<std::uint32_t> outgoing = {}) {
-    configuration c;
-    for (auto v : voters) c.voters.insert(node_id{v});
-    for (auto l : learners) c.learners.insert(node_id{l});
-    for (auto o : outgoing) c.voters_outgoing.insert(node_id{o});
-    return c;
-}
-
-raft_entry conf_entry(std::uint64_t index, std::uint64_t term, const configuration& c) {
-    raft_entry e{term_t{term}, log_index{index}, entry_kind::configuration, {}};
-    BOOST_TEST_REQUIRE(configuration_codec<std::string>::encode(c, e.payload));
-    return e;
-}
-
-template <class C>
-void lead(C& c, std::uint32_t id = 1) {
-    c.hup(id);
-    c.deliver();
-    BOOST_TEST_REQUIRE(c[id].is_leader());
-}
 
 /// Adds the nodes `ids` (the next ids after the last one) as learners of a leader 1 whose
 /// voters are `voters`, and lets them catch up.
