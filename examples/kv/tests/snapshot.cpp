@@ -43,11 +43,11 @@ void check(bool ok, const std::string& what) {
 /// Writes `key-i = v<round>-i` for every key through the leader, pipelined in chunks, each SET
 /// retried with the same value until acknowledged. Returns false if it cannot finish.
 bool write_round(cluster& cl, int round, std::map<std::string, std::string>& acked) {
-    std::vector<int> todo(keys);
-    for (int i = 0; i < keys; ++i) todo[static_cast<std::size_t>(i)] = i;
+    std::vector<int> unread(keys);
+    for (int i = 0; i < keys; ++i) unread[static_cast<std::size_t>(i)] = i;
     const auto end = clock_type::now() + 60s;
     client c;
-    while (!todo.empty()) {
+    while (!unread.empty()) {
         if (clock_type::now() > end) return false;
         const std::uint16_t port = leader_port(cl);
         if (port == 0 || !c.connect(port)) {
@@ -55,11 +55,11 @@ bool write_round(cluster& cl, int round, std::map<std::string, std::string>& ack
             continue;
         }
         std::vector<int> again;
-        for (std::size_t at = 0; at < todo.size(); at += 100) {
-            const std::size_t n = std::min<std::size_t>(100, todo.size() - at);
+        for (std::size_t at = 0; at < unread.size(); at += 100) {
+            const std::size_t n = std::min<std::size_t>(100, unread.size() - at);
             std::string req;
             for (std::size_t k = 0; k < n; ++k) {
-                const int i = todo[at + k];
+                const int i = unread[at + k];
                 const std::string key = "key-" + std::to_string(i);
                 const std::string value = "v" + std::to_string(round) + "-" + std::to_string(i);
                 req += "*3\r\n$3\r\nSET\r\n$" + std::to_string(key.size()) + "\r\n" + key + "\r\n$" +
@@ -70,7 +70,7 @@ bool write_round(cluster& cl, int round, std::map<std::string, std::string>& ack
                 for (; answered < n; ++answered) {
                     const reply r = c.read_reply();
                     if (r.type == 0) break;
-                    const int i = todo[at + answered];
+                    const int i = unread[at + answered];
                     if (r.type == '+' && r.text == "OK")
                         acked["key-" + std::to_string(i)] = "v" + std::to_string(round) + "-" + std::to_string(i);
                     else
@@ -78,14 +78,14 @@ bool write_round(cluster& cl, int round, std::map<std::string, std::string>& ack
                 }
             }
             if (answered < n) {
-                for (std::size_t k = answered; k < n; ++k) again.push_back(todo[at + k]);
+                for (std::size_t k = answered; k < n; ++k) again.push_back(unread[at + k]);
                 c.close();
-                for (std::size_t k = at + n; k < todo.size(); ++k) again.push_back(todo[k]);
+                for (std::size_t k = at + n; k < unread.size(); ++k) again.push_back(unread[k]);
                 break;
             }
         }
-        todo = std::move(again);
-        if (!todo.empty()) std::this_thread::sleep_for(100ms);
+        unread = std::move(again);
+        if (!unread.empty()) std::this_thread::sleep_for(100ms);
     }
     return true;
 }
