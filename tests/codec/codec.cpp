@@ -5,6 +5,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <array>
 #include <cstdint>
 #include <ostream>
 #include <random>
@@ -110,6 +111,51 @@ BOOST_AUTO_TEST_CASE(every_raft_message_round_trips) {
                        "install_snapshot");
     round_trip<raft_c>(raft::snapshot_response{term_t{5}, node_id{3}, log_index{40}, 300, false},
                        "snapshot_response");
+}
+
+BOOST_AUTO_TEST_CASE(encode_in_place_writes_the_frame_write_frame_writes) {
+    // encode() fills the header in after the body; write_frame() is the reference layout.
+    const auto es = sample_entries();
+    const raft_c::message_type m = raft::append_entries<std::string>{
+        term_t{4}, node_id{1}, log_index{7}, term_t{3}, log_index{6}, es, false};
+    std::string body;
+    codec::writer w{body};
+    raft_c::write_body(w, m);
+    std::string reference;
+    codec::write_frame(reference, raft_c::type_of(m), cluster, body);
+    std::string out = "prefix";  // appends after what the buffer holds
+    codec::encode<raft_c>(m, cluster, out);
+    BOOST_TEST(out == "prefix" + reference);
+}
+
+BOOST_AUTO_TEST_CASE(fixed_size_byte_array_payloads_round_trip_without_a_length) {
+    using fixed = std::array<std::byte, 16>;
+    using fixed_c = codec::raft_codec<fixed>;
+    fixed a{};
+    for (std::size_t i = 0; i < a.size(); ++i) a[i] = static_cast<std::byte>(i * 7);
+    const std::vector<entry<fixed>> es{{term_t{2}, log_index{5}, entry_kind::normal, a},
+                                       {term_t{2}, log_index{6}, entry_kind::noop, fixed{}}};
+    const fixed_c::message_type m = raft::append_entries<fixed>{
+        term_t{2}, node_id{1}, log_index{4}, term_t{1}, log_index{3}, es, false};
+    round_trip<fixed_c>(m, "append_entries with std::array payloads");
+    const std::string bytes = frame_of<fixed_c>(m);
+    const std::string one = frame_of<fixed_c>(raft::append_entries<fixed>{
+        term_t{2}, node_id{1}, log_index{4}, term_t{1}, log_index{3}, {es.data(), 1}, false});
+    // Each entry costs its 17-byte header and exactly 16 payload bytes.
+    BOOST_TEST(bytes.size() - one.size() == codec::entry_header_bytes + 16u);
+    fixed_c::owned out;
+    BOOST_TEST_REQUIRE(decode_bytes<fixed_c>(bytes, out) == codec::error::none);
+    const auto& got = std::get<raft::append_entries<fixed>>(out.message);
+    BOOST_TEST_REQUIRE(got.entries.size() == 2u);
+    BOOST_TEST((got.entries[0].payload == a));
+    // A body one payload byte short is truncated, not read past.
+    std::string body;
+    codec::writer w{body};
+    fixed_c::write_body(w, m);
+    body.pop_back();
+    std::string b;
+    codec::write_frame(b, fixed_c::type_of(m), cluster, body);
+    BOOST_TEST(decode_bytes<fixed_c>(b, out) == codec::error::truncated_body);
 }
 
 BOOST_AUTO_TEST_CASE(a_snapshot_chunk_past_its_declared_size_is_malformed) {

@@ -8,6 +8,7 @@
 /// allocates more than its input could hold. No exceptions: a reader that runs out of bytes or
 /// meets an impossible value records it and returns zeros from then on.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -30,14 +31,23 @@ namespace synod::codec {
 inline std::uint32_t crc32c(std::string_view bytes, std::uint32_t crc = 0) noexcept {
     // Boost keeps the remainder unreflected: continuing from a finished (reflected, inverted)
     // CRC means undoing both.
-    std::uint32_t init = 0;
-    const std::uint32_t rem = crc ^ 0xFFFFFFFFu;
-    for (int i = 0; i < 32; ++i)
-        if (rem & (1u << i)) init |= 1u << (31 - i);
+    std::uint32_t init = crc ^ 0xFFFFFFFFu;
+    init = ((init >> 1) & 0x55555555u) | ((init & 0x55555555u) << 1);
+    init = ((init >> 2) & 0x33333333u) | ((init & 0x33333333u) << 2);
+    init = ((init >> 4) & 0x0F0F0F0Fu) | ((init & 0x0F0F0F0Fu) << 4);
+    init = ((init >> 8) & 0x00FF00FFu) | ((init & 0x00FF00FFu) << 8);
+    init = (init >> 16) | (init << 16);
     boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true> c{init};
     c.process_bytes(bytes.data(), bytes.size());
     return c.checksum();
 }
+
+namespace detail {
+/// Stores `v` little-endian at `p` (patching a field written earlier).
+inline void store_le32(char* p, std::uint32_t v) noexcept {
+    for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+}  // namespace detail
 
 /// Appends little-endian fields to a string.
 class writer {
@@ -176,6 +186,22 @@ struct value_codec<std::string> {
         const std::string_view v = r.bytes();
         if (!r.ok()) return false;
         s.assign(v.data(), v.size());
+        return true;
+    }
+};
+
+/// A fixed-size byte array (a payload of a fixed size, as on a microcontroller): its N bytes as
+/// they are, no length.
+template <std::size_t N>
+struct value_codec<std::array<std::byte, N>> {
+    static constexpr std::size_t min_bytes = N;
+    static void write(writer& w, const std::array<std::byte, N>& a) {
+        w.raw(std::string_view{reinterpret_cast<const char*>(a.data()), N});
+    }
+    static bool read(reader& r, std::array<std::byte, N>& a) {
+        const std::string_view v = r.raw(N);
+        if (!r.ok()) return false;
+        std::memcpy(a.data(), v.data(), N);
         return true;
     }
 };

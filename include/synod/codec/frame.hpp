@@ -207,26 +207,26 @@ private:
 // last_type, type_of(m), write_body(writer&, m), read_body(type, body, peers, owned&);
 // codec/message_codec.hpp builds them from a protocol's field lists.
 
-/// Appends the frame of `m` to `out`, encoded in place (no intermediate copy).
+/// Appends the frame of `m` to `out`, encoded in place: no intermediate copy, and no allocation
+/// once `out` has the capacity (reuse one buffer per connection).
 template <class Codec>
 void encode(const typename Codec::message_type& m, std::uint64_t cluster_id, std::string& out) {
     const std::size_t start = out.size();
-    out.append(frame_header_bytes, '\0');
     writer w{out};
+    w.raw(std::string_view{frame_magic, 4});
+    w.u8(frame_version);
+    w.u8(Codec::type_of(m));
+    w.u16(0);
+    w.u64(cluster_id);
+    w.u32(0);  // length and checksum: filled in once the body is written
+    w.u32(0);
     Codec::write_body(w, m);
     const std::size_t length = out.size() - start - frame_header_bytes;
-    std::string header;
-    header.reserve(frame_header_bytes);
-    writer h{header};
-    h.raw(std::string_view{frame_magic, 4});
-    h.u8(frame_version);
-    h.u8(Codec::type_of(m));
-    h.u16(0);
-    h.u64(cluster_id);
-    h.u32(static_cast<std::uint32_t>(length));
-    const std::string_view body = std::string_view{out}.substr(start + frame_header_bytes);
-    h.u32(crc32c(body, crc32c(header)));
-    out.replace(start, frame_header_bytes, header);
+    char* const header = out.data() + start;
+    detail::store_le32(header + 16, static_cast<std::uint32_t>(length));
+    const std::string_view frame = std::string_view{out}.substr(start);
+    detail::store_le32(header + 20,
+                       crc32c(frame.substr(frame_header_bytes), crc32c(frame.substr(0, 20))));
 }
 
 /// The frame limits of a receiver of `Codec`'s messages in cluster `cluster_id`.
