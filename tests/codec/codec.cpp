@@ -76,6 +76,29 @@ BOOST_AUTO_TEST_CASE(crc32c_matches_the_standard_check_value) {
     BOOST_TEST(codec::crc32c("6789", codec::crc32c("12345")) == 0xE3069283u);
 }
 
+BOOST_AUTO_TEST_CASE(crc32c_hardware_and_table_agree_at_every_length_and_alignment) {
+    std::mt19937 rng{7};
+    std::string bytes(600, '\0');
+    for (char& c : bytes) c = static_cast<char>(rng());
+    for (std::size_t offset = 0; offset < 8; ++offset) {
+        for (std::size_t n = 0; n + offset <= 300; ++n) {
+            const std::string_view v = std::string_view{bytes}.substr(offset, n);
+            const std::uint32_t table = codec::detail::crc32c_table(v, 0);
+            BOOST_TEST_REQUIRE(codec::crc32c(v) == table);
+            // Continuing from a CRC, as frames and WAL records do (header, then body).
+            BOOST_TEST_REQUIRE(codec::crc32c(bytes.substr(400, 37), table) ==
+                               codec::detail::crc32c_table(bytes.substr(400, 37), table));
+#if SYNOD_CRC32C_SSE42
+            if (codec::detail::cpu_has_sse42())
+                BOOST_TEST_REQUIRE(codec::detail::crc32c_sse42(v, 0) == table);
+#endif
+        }
+    }
+#if SYNOD_CRC32C_SSE42
+    BOOST_TEST_MESSAGE("crc32 instruction: " << (codec::detail::cpu_has_sse42() ? "yes" : "no"));
+#endif
+}
+
 BOOST_AUTO_TEST_CASE(every_raft_message_round_trips) {
     const auto es = sample_entries();
     round_trip<raft_c>(raft::vote_request{term_t{7}, node_id{2}, log_index{10}, term_t{4}, true,

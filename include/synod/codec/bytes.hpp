@@ -19,6 +19,19 @@
 
 #include <boost/crc.hpp>
 
+// The crc32 instruction of x86-64 (SSE 4.2), used when the CPU has it. Define
+// SYNOD_CRC32C_SSE42=0 to always use Boost.CRC.
+#ifndef SYNOD_CRC32C_SSE42
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define SYNOD_CRC32C_SSE42 1
+#else
+#define SYNOD_CRC32C_SSE42 0
+#endif
+#endif
+#if SYNOD_CRC32C_SSE42
+#include <nmmintrin.h>
+#endif
+
 #include "synod/core/ballot.hpp"
 #include "synod/core/concepts/storage.hpp"
 #include "synod/core/entry.hpp"
@@ -26,9 +39,10 @@
 
 namespace synod::codec {
 
-/// CRC32C (Castagnoli, the polynomial of iSCSI, ext4 and etcd's WAL) of `bytes`, continuing
-/// from `crc` (0 to start).
-inline std::uint32_t crc32c(std::string_view bytes, std::uint32_t crc = 0) noexcept {
+namespace detail {
+
+/// CRC32C by Boost.CRC (a table lookup per byte), continuing from `crc`.
+inline std::uint32_t crc32c_table(std::string_view bytes, std::uint32_t crc) noexcept {
     // Boost keeps the remainder unreflected: continuing from a finished (reflected, inverted)
     // CRC means undoing both.
     std::uint32_t init = crc ^ 0xFFFFFFFFu;
@@ -40,6 +54,45 @@ inline std::uint32_t crc32c(std::string_view bytes, std::uint32_t crc = 0) noexc
     boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true> c{init};
     c.process_bytes(bytes.data(), bytes.size());
     return c.checksum();
+}
+
+#if SYNOD_CRC32C_SSE42
+/// CRC32C by the SSE 4.2 crc32 instruction, 8 bytes at a time (about 20x the table's speed).
+__attribute__((target("sse4.2"))) inline std::uint32_t crc32c_sse42(std::string_view bytes,
+                                                                    std::uint32_t crc) noexcept {
+    const char* p = bytes.data();
+    std::size_t n = bytes.size();
+    std::uint64_t c = crc ^ 0xFFFFFFFFu;
+    for (; n >= 8; p += 8, n -= 8) {
+        std::uint64_t v;
+        std::memcpy(&v, p, 8);  // little-endian: the first byte is the lowest
+        c = _mm_crc32_u64(c, v);
+    }
+    auto c32 = static_cast<std::uint32_t>(c);
+    for (; n > 0; ++p, --n) c32 = _mm_crc32_u8(c32, static_cast<unsigned char>(*p));
+    return c32 ^ 0xFFFFFFFFu;
+}
+
+/// True if this CPU has SSE 4.2 (asked once).
+inline bool cpu_has_sse42() noexcept {
+    static const bool has = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("sse4.2") != 0;
+    }();
+    return has;
+}
+#endif
+
+}  // namespace detail
+
+/// CRC32C (Castagnoli, the polynomial of iSCSI, ext4 and etcd's WAL) of `bytes`, continuing
+/// from `crc` (0 to start). On x86-64 CPUs with SSE 4.2 (checked at run time) by the crc32
+/// instruction, elsewhere by Boost.CRC; both give the same value.
+inline std::uint32_t crc32c(std::string_view bytes, std::uint32_t crc = 0) noexcept {
+#if SYNOD_CRC32C_SSE42
+    if (detail::cpu_has_sse42()) return detail::crc32c_sse42(bytes, crc);
+#endif
+    return detail::crc32c_table(bytes, crc);
 }
 
 namespace detail {
