@@ -438,3 +438,43 @@ BOOST_AUTO_TEST_CASE(entries_commit_after_their_acknowledgements_are_lost) {
     BOOST_TEST(c[2].commit_index() == *at);
     BOOST_TEST(c[3].commit_index() == *at);
 }
+
+namespace {
+/// A quorum system in which any one voter is a phase-2 quorum (so phase 1 needs all three).
+struct self_quorum_traits : test_traits<raft::features{}, storage::memory_log<text>> {
+    using quorum = flexible_static<3, 1, 3>;
+};
+}  // namespace
+
+// A proposal commits at once only where the leader alone is a phase-2 quorum; elsewhere the
+// acknowledgements commit it (propose() counts no quorum then).
+BOOST_AUTO_TEST_CASE(a_leader_that_alone_is_a_phase2_quorum_commits_when_it_proposes) {
+    raft_network net;
+    configuration config;
+    config.voters = node_set{1u, 2u, 3u};
+    std::vector<manual_clock> clocks(4);
+    std::vector<std::unique_ptr<raft::node<self_quorum_traits>>> nodes;
+    for (std::uint32_t i = 1; i <= 3; ++i) {
+        nodes.push_back(std::make_unique<raft::node<self_quorum_traits>>(
+            node_id{i}, config, default_settings(), storage::memory_log<text>{},
+            net.transport_for(node_id{i}), manual_timer{&clocks[i]}, xoshiro256{i},
+            recording_state_machine{}));
+        net.attach(node_id{i}, *nodes.back());
+    }
+    nodes[0]->campaign();
+    net.deliver_all();
+    BOOST_TEST_REQUIRE(nodes[0]->is_leader());
+    const auto r = nodes[0]->propose(std::string{"x"});
+    BOOST_TEST_REQUIRE(r.has_value());
+    BOOST_TEST(nodes[0]->commit_index() == r.value());  // nothing delivered yet
+    BOOST_TEST(nodes[0]->state_machine().applied.back().payload == "x");
+
+    cluster c(3);
+    c.hup(1);
+    c.deliver();
+    const auto m = c[1].propose(std::string{"y"});
+    BOOST_TEST_REQUIRE(m.has_value());
+    BOOST_TEST(c[1].commit_index() < m.value());  // a majority: waits for an acknowledgement
+    c.deliver();
+    BOOST_TEST(c[1].commit_index() == m.value());
+}

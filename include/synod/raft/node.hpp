@@ -543,6 +543,7 @@ public:
             leader_state_.uncommitted_bytes + bytes > settings_.uncommitted_bytes_max)
             return errc::uncommitted_full;
         leader_state_.uncommitted_bytes += bytes;
+        const bool was_durable = durable_index_ == storage_.last_index();
         while (!ps.empty()) {
             const std::size_t n = std::min(ps.size(), batch_capacity);
             log_index next = storage_.last_index().next();
@@ -555,7 +556,11 @@ public:
         for (progress_type& pr : leader_state_)
             while (send_append(pr)) {
             }
-        if (maybe_commit()) on_committed();  // a single-voter cluster commits alone
+        // The new entries are held by the leader alone: they commit now only if the leader alone
+        // is a phase-2 quorum (a single voter), or if the writes also made older entries durable
+        // that followers hold. Otherwise the acknowledgements commit them (no quorum counted here,
+        // on every proposal, for nothing).
+        if ((!was_durable || self_is_phase2_quorum()) && maybe_commit()) on_committed();
         return storage_.last_index();
     }
 
@@ -1086,6 +1091,10 @@ private:
             return false;
         advance_commit(c);
         return true;
+    }
+
+    bool self_is_phase2_quorum() const {
+        return quorum_system_.phase2(config_, node_set{self_});
     }
 
     bool quorum_active() {

@@ -44,8 +44,12 @@ struct envelope {
 namespace detail {
 /// What a slot keeps when its message borrows no entries, or no bytes (distinct empty types, so
 /// that both take no room in a slot).
-struct no_entries {};
-struct no_bytes {};
+struct no_entries {
+    void swap(no_entries&) noexcept {}
+};
+struct no_bytes {
+    void swap(no_bytes&) noexcept {}
+};
 
 template <class M, bool Borrowing = borrowing_message<M>>
 struct entry_copy {
@@ -157,8 +161,12 @@ struct growable_storage {
     /// spans stay valid), so the handler may send, and so grow the ring, while it reads.
     template <class Slot>
     static void take(Slot& current, Slot& queued) {
-        using std::swap;
-        swap(current, queued);
+        // The message is copied (its alternatives are plain values and spans); the buffers it
+        // borrows from are swapped, so its spans point into `current`'s buffers afterwards and
+        // the queued slot keeps the old ones' capacity for its next message.
+        current.env = queued.env;
+        current.entries.swap(queued.entries);
+        current.bytes.swap(queued.bytes);
     }
 };
 }  // namespace detail
