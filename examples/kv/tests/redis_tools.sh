@@ -10,8 +10,15 @@ export SYNOD_KV=$1 SYNOD_CLIENT_PORT_BASE=$2 SYNOD_PEER_PORT_BASE=$3
 export SYNOD_CLUSTER_DIR=$(mktemp -d /tmp/synod-kv-tools-XXXXXX)
 trap '"$root/scripts/cluster" clean >/dev/null 2>&1 || true' EXIT
 "$root/scripts/cluster" start 3 --fsync on
-leader=$("$root/scripts/cluster" status | awk '$4 == "leader" { print $3 }' | head -1)
-[ -n "$leader" ] || { echo "no leader"; exit 1; }
+# start waits for a leader; under a loaded machine (sanitizer builds) an INFO can still time out
+# or an election still be under way when we ask again, so ask for up to 10 s.
+leader=
+for _ in $(seq 1 100); do
+    leader=$("$root/scripts/cluster" status | awk '$4 == "leader" { print $3 }' | head -1)
+    [ -n "$leader" ] && break
+    sleep 0.1
+done
+[ -n "$leader" ] || { "$root/scripts/cluster" status; echo "no leader"; exit 1; }
 leader_port=${leader##*:}
 follower_port=$((SYNOD_CLIENT_PORT_BASE + 1))
 [ "$follower_port" = "$leader_port" ] && follower_port=$((SYNOD_CLIENT_PORT_BASE + 2))
