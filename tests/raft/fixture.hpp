@@ -110,10 +110,12 @@ inline std::vector<raft_entry> terms(std::initializer_list<std::uint64_t> ts) {
     return out;
 }
 
-template <raft::features F = raft::features{}, class Storage = storage::memory_log<text>>
+/// `Traits` may extend test_traits<F, Storage> (another quorum system, say).
+template <raft::features F = raft::features{}, class Storage = storage::memory_log<text>,
+          class Traits = test_traits<F, Storage>>
 class raft_fixture {
 public:
-    using traits = test_traits<F, Storage>;
+    using traits = Traits;
     using node_type = raft::node<traits>;
     using envelope_type = runtime::sync::envelope<raft_message>;
 

@@ -449,25 +449,14 @@ struct self_quorum_traits : test_traits<raft::features{}, storage::memory_log<te
 // A proposal commits at once only where the leader alone is a phase-2 quorum; elsewhere the
 // acknowledgements commit it (propose() counts no quorum then).
 BOOST_AUTO_TEST_CASE(a_leader_that_alone_is_a_phase2_quorum_commits_when_it_proposes) {
-    raft_network net;
-    configuration config;
-    config.voters = node_set{1u, 2u, 3u};
-    std::vector<manual_clock> clocks(4);
-    std::vector<std::unique_ptr<raft::node<self_quorum_traits>>> nodes;
-    for (std::uint32_t i = 1; i <= 3; ++i) {
-        nodes.push_back(std::make_unique<raft::node<self_quorum_traits>>(
-            node_id{i}, config, default_settings(), storage::memory_log<text>{},
-            net.transport_for(node_id{i}), manual_timer{&clocks[i]}, xoshiro256{i},
-            recording_state_machine{}));
-        net.attach(node_id{i}, *nodes.back());
-    }
-    nodes[0]->campaign();
-    net.deliver_all();
-    BOOST_TEST_REQUIRE(nodes[0]->is_leader());
-    const auto r = nodes[0]->propose(std::string{"x"});
+    raft_fixture<raft::features{}, storage::memory_log<text>, self_quorum_traits> alone(3);
+    alone.hup(1);
+    alone.deliver();
+    BOOST_TEST_REQUIRE(alone[1].is_leader());
+    const auto r = alone[1].propose(std::string{"x"});
     BOOST_TEST_REQUIRE(r.has_value());
-    BOOST_TEST(nodes[0]->commit_index() == r.value());  // nothing delivered yet
-    BOOST_TEST(nodes[0]->state_machine().applied.back().payload == "x");
+    BOOST_TEST(alone[1].commit_index() == r.value());  // nothing delivered yet
+    BOOST_TEST(alone[1].state_machine().applied.back().payload == "x");
 
     cluster c(3);
     c.hup(1);

@@ -41,6 +41,11 @@ namespace synod::codec {
 
 namespace detail {
 
+/// Stores `v` little-endian at `p` (patching a field written earlier).
+inline void store_le32(char* p, std::uint32_t v) noexcept {
+    for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
 /// CRC32C by Boost.CRC (a table lookup per byte), continuing from `crc`.
 inline std::uint32_t crc32c_table(std::string_view bytes, std::uint32_t crc) noexcept {
     // Boost keeps the remainder unreflected: continuing from a finished (reflected, inverted)
@@ -94,13 +99,6 @@ inline std::uint32_t crc32c(std::string_view bytes, std::uint32_t crc = 0) noexc
 #endif
     return detail::crc32c_table(bytes, crc);
 }
-
-namespace detail {
-/// Stores `v` little-endian at `p` (patching a field written earlier).
-inline void store_le32(char* p, std::uint32_t v) noexcept {
-    for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
-}
-}  // namespace detail
 
 /// Appends little-endian fields to a string.
 class writer {

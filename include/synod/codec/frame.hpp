@@ -89,9 +89,10 @@ struct frame_view {
     std::string_view body;
 };
 
-/// Appends one frame of `type` with `body` to `out`.
-inline void write_frame(std::string& out, std::uint8_t type, std::uint64_t cluster_id,
-                        std::string_view body) {
+namespace detail {
+/// Starts a frame of `type` at the end of `out`: its header with length and checksum zero, to be
+/// filled in by end_frame() once the body follows. Returns where the frame starts.
+inline std::size_t begin_frame(std::string& out, std::uint8_t type, std::uint64_t cluster_id) {
     const std::size_t start = out.size();
     writer w{out};
     w.raw(std::string_view{frame_magic, 4});
@@ -99,10 +100,27 @@ inline void write_frame(std::string& out, std::uint8_t type, std::uint64_t clust
     w.u8(type);
     w.u16(0);
     w.u64(cluster_id);
-    w.u32(static_cast<std::uint32_t>(body.size()));
-    const std::uint32_t crc = crc32c(body, crc32c(std::string_view{out}.substr(start, 20)));
-    w.u32(crc);
-    w.raw(body);
+    w.u32(0);  // length
+    w.u32(0);  // CRC32C of bytes 0..19 and the body
+    return start;
+}
+/// Fills in the length and checksum of the frame begun at `start`, whose body is the rest of
+/// `out`.
+inline void end_frame(std::string& out, std::size_t start) {
+    const std::string_view frame = std::string_view{out}.substr(start);
+    const std::string_view body = frame.substr(frame_header_bytes);
+    char* const header = out.data() + start;
+    store_le32(header + 16, static_cast<std::uint32_t>(body.size()));
+    store_le32(header + 20, crc32c(body, crc32c(frame.substr(0, 20))));
+}
+}  // namespace detail
+
+/// Appends one frame of `type` with `body` to `out`.
+inline void write_frame(std::string& out, std::uint8_t type, std::uint64_t cluster_id,
+                        std::string_view body) {
+    const std::size_t start = detail::begin_frame(out, type, cluster_id);
+    out.append(body);
+    detail::end_frame(out, start);
 }
 
 /// Judges the 24 bytes of a header. Checks, in order: magic, version (and reserved bits),
@@ -211,22 +229,10 @@ private:
 /// once `out` has the capacity (reuse one buffer per connection).
 template <class Codec>
 void encode(const typename Codec::message_type& m, std::uint64_t cluster_id, std::string& out) {
-    const std::size_t start = out.size();
+    const std::size_t start = detail::begin_frame(out, Codec::type_of(m), cluster_id);
     writer w{out};
-    w.raw(std::string_view{frame_magic, 4});
-    w.u8(frame_version);
-    w.u8(Codec::type_of(m));
-    w.u16(0);
-    w.u64(cluster_id);
-    w.u32(0);  // length and checksum: filled in once the body is written
-    w.u32(0);
     Codec::write_body(w, m);
-    const std::size_t length = out.size() - start - frame_header_bytes;
-    char* const header = out.data() + start;
-    detail::store_le32(header + 16, static_cast<std::uint32_t>(length));
-    const std::string_view frame = std::string_view{out}.substr(start);
-    detail::store_le32(header + 20,
-                       crc32c(frame.substr(frame_header_bytes), crc32c(frame.substr(0, 20))));
+    detail::end_frame(out, start);
 }
 
 /// The frame limits of a receiver of `Codec`'s messages in cluster `cluster_id`.
