@@ -101,11 +101,18 @@ public:
     const T& back() const noexcept { return (*this)[size_ - 1]; }
     ///@}
 
-    /// Constructs an element at the end from `args`; the vector must not be full (asserted).
+    /// Constructs an element at the end from `args` (braced for an aggregate such as entry, in
+    /// place, with no temporary to copy); the vector must not be full (asserted).
     template <class... Args>
     T& emplace_back(Args&&... args) {
         SYNOD_ASSERT(size_ < Capacity);
-        T* p = ::new (static_cast<void*>(data() + size_)) T(std::forward<Args>(args)...);
+        void* at = static_cast<void*>(data() + size_);
+        T* p;
+        if constexpr (std::is_constructible_v<T, Args&&...>) {
+            p = ::new (at) T(std::forward<Args>(args)...);
+        } else {
+            p = ::new (at) T{std::forward<Args>(args)...};
+        }
         ++size_;
         return *p;
     }

@@ -549,7 +549,7 @@ public:
             log_index next = storage_.last_index().next();
             scratch_.clear();
             for (std::size_t i = 0; i < n; ++i, ++next)
-                scratch_.push_back(entry_type{term_, next, entry_kind::normal, ps[i]});
+                scratch_.emplace_back(term_, next, entry_kind::normal, ps[i]);
             write_log(std::span<const entry_type>{scratch_});
             ps = ps.subspan(n);
         }

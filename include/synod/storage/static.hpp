@@ -26,6 +26,7 @@
 /// starts) and hand the node a `log_ref` to it: a node owns its storage by value, and moving a
 /// log of this size would copy it.
 
+#include <algorithm>
 #include <cstddef>
 #include <memory>
 #include <span>
@@ -102,10 +103,17 @@ public:
         // Overflow is a programmer error: the node checks can_append() (see the file comment).
         SYNOD_ASSERT(can_append(es[0].index, es.size()));
         size_ = static_cast<std::size_t>(es[0].index - base_ - 1);  // truncate a conflicting tail
-        std::size_t at = slot_of_position(size_);
-        for (const entry_type& e : es) {
-            ring_[at] = e;
-            if (++at == Capacity) at = 0;
+        // Two contiguous runs at most (the ring may wrap): std::copy turns each into one
+        // memmove for trivially copyable entries, whose wide stores write fresh memory much
+        // faster than an entry-by-entry copy (W1 B=64: -17%).
+        const std::size_t at = slot_of_position(size_);
+        const std::size_t until_wrap = Capacity - at;
+        const std::size_t n1 = es.size() < until_wrap ? es.size() : until_wrap;
+        if (es.size() == 1) {
+            ring_[at] = es[0];  // inline: no call for the common single entry
+        } else {
+            std::copy(es.begin(), es.begin() + static_cast<std::ptrdiff_t>(n1), ring_ + at);
+            std::copy(es.begin() + static_cast<std::ptrdiff_t>(n1), es.end(), ring_);
         }
         size_ += es.size();
         return ++last_write_;

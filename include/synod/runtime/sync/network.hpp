@@ -292,8 +292,9 @@ public:
         if (count_ == 0) return false;
         // Taken out of the ring first, so the handler may send (and reuse the slot).
         Storage::take(current_, slots_[head_]);
-        head_ = wrap(head_ + 1);
-        --count_;
+        // An emptied queue starts again at slot 0: the same few slots (and the entry buffers
+        // they own) serve every round, and stay in cache, instead of the whole ring in turn.
+        head_ = --count_ == 0 ? 0 : wrap(head_ + 1);
         ++delivered_;
         endpoint* e = find(current_.env.to);
         if (e && e->node) e->deliver(e->node, current_.env.message);
