@@ -10,6 +10,7 @@
 #include "synod/core/assert.hpp"
 #include "synod/core/ballot.hpp"
 #include "synod/core/configuration.hpp"
+#include "synod/core/entry.hpp"
 #include "synod/core/error.hpp"
 #include "synod/core/ids.hpp"
 #include "synod/core/random.hpp"
@@ -96,6 +97,13 @@ BOOST_AUTO_TEST_CASE(static_vectors_hold_values_in_place) {
     w.clear();
     BOOST_TEST(w.empty());
     static_assert(sizeof(static_vector<std::uint32_t, 4>) <= 4 * 4 + sizeof(std::size_t));
+    // emplace_back builds an aggregate (such as an entry) in place from its members, and a
+    // class through its constructor.
+    static_vector<entry<std::string>, 2> es;
+    const entry<std::string>& e = es.emplace_back(term_t{3}, log_index{7}, entry_kind::noop, "p");
+    BOOST_TEST((&e == &es[0]));
+    BOOST_TEST((e == entry<std::string>{term_t{3}, log_index{7}, entry_kind::noop, "p"}));
+    BOOST_TEST(w.emplace_back(3u, 'z') == "zzz");
 }
 
 BOOST_AUTO_TEST_CASE(results_carry_a_value_or_an_error) {
