@@ -131,6 +131,7 @@ public:
         SYNOD_ASSERT(static_cast<bool>(self));
         SYNOD_ASSERT(config_.validate().has_value());
         SYNOD_ASSERT(quorum_system_.validate(config_).has_value());
+        set_config(config);
         SYNOD_ASSERT(s.heartbeat_interval_ticks >= 1);
         SYNOD_ASSERT(s.heartbeat_interval_ticks < s.election_timeout_ticks);
         SYNOD_ASSERT(s.entries_per_message_max >= 1);
@@ -1093,8 +1094,14 @@ private:
         return true;
     }
 
-    bool self_is_phase2_quorum() const {
-        return quorum_system_.phase2(config_, node_set{self_});
+    /// Whether the leader alone is a phase-2 quorum (a single voter, or a flexible quorum
+    /// system's phase-2 quorum of one): cached, since propose asks on every call.
+    bool self_is_phase2_quorum() const noexcept { return self_phase2_; }
+
+    /// The configuration in effect becomes `c`.
+    void set_config(const configuration& c) {
+        config_ = c;
+        self_phase2_ = quorum_system_.phase2(config_, node_set{self_});
     }
 
     bool quorum_active() {
@@ -1183,7 +1190,7 @@ private:
     void adopt_configuration(const entry_type& e) {
         if constexpr (features.membership) {
             if (auto c = configuration_codec<payload_type>::decode(e.payload)) {
-                config_ = *c;
+                set_config(*c);
                 members_.index = e.index;
                 on_configuration_change();
             }
@@ -1200,13 +1207,13 @@ private:
                 const auto es = storage_.entries(i, i);
                 if (es.empty() || es[0].kind != entry_kind::configuration) continue;
                 if (auto c = configuration_codec<payload_type>::decode(es[0].payload)) {
-                    config_ = *c;
+                    set_config(*c);
                     members_.index = i;
                     on_configuration_change();
                     return;
                 }
             }
-            config_ = members_.applied;
+            set_config(members_.applied);
             members_.index = members_.applied_index;
             on_configuration_change();
         }
@@ -1226,7 +1233,8 @@ private:
                     }
                 }
             }
-            config_ = members_.applied = c;
+            members_.applied = c;
+            set_config(c);
             members_.index = members_.applied_index = at;
             const log_index last = storage_.last_index();
             for (log_index i = std::max(storage_.first_index(), at.next()); i <= last;) {
@@ -1236,7 +1244,7 @@ private:
                     if (e.kind != entry_kind::configuration) continue;
                     auto r = configuration_codec<payload_type>::decode(e.payload);
                     if (!r) continue;
-                    config_ = *r;
+                    set_config(*r);
                     members_.index = e.index;
                     if (e.index <= applied_) {
                         members_.applied = *r;
@@ -1632,7 +1640,7 @@ private:
     }
 
     node_id self_;
-    configuration config_;
+    configuration config_;  ///< changed only through set_config()
     settings settings_;
     [[no_unique_address]] joint<quorum_type> quorum_system_{};
     storage_type storage_;
@@ -1642,6 +1650,7 @@ private:
     [[no_unique_address]] state_machine_type state_machine_;
 
     raft::role role_ = role::follower;
+    bool self_phase2_ = false;  ///< self_is_phase2_quorum(), kept by set_config()
     term_t term_{};
     node_id vote_{};
     node_id leader_{};
