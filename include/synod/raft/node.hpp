@@ -1454,13 +1454,18 @@ private:
     void apply_committed() {
         while (applied_ < commit_) {
             const auto es = storage_.entries(applied_.next(), commit_);
+            // A contiguous run from applied_ + 1 (the storage contract), checked at both ends.
+            SYNOD_ASSERT(!es.empty());
+            SYNOD_ASSERT(es.front().index == applied_.next());
+            SYNOD_ASSERT(es.back().index == applied_ + es.size());
+            if (role_ == role::leader) {
+                // This term's commands leave the uncommitted budget (see propose()), in one step.
+                std::size_t b = 0;
+                for (const entry_type& e : es)
+                    if (e.term == term_ && e.kind == entry_kind::normal) b += bytes_of(e.payload);
+                leader_state_.uncommitted_bytes -= std::min(leader_state_.uncommitted_bytes, b);
+            }
             for (const entry_type& e : es) {
-                SYNOD_ASSERT(e.index == applied_.next());
-                if (role_ == role::leader && e.term == term_) {
-                    const std::size_t b = bytes_of(e.payload);
-                    leader_state_.uncommitted_bytes -=
-                        std::min(leader_state_.uncommitted_bytes, e.kind == entry_kind::normal ? b : 0);
-                }
                 if constexpr (features.membership) {
                     if (e.kind == entry_kind::configuration) {
                         if (auto c = configuration_codec<payload_type>::decode(e.payload)) {
