@@ -10,18 +10,22 @@ export SYNOD_KV=$1 SYNOD_CLIENT_PORT_BASE=$2 SYNOD_PEER_PORT_BASE=$3
 export SYNOD_CLUSTER_DIR=$(mktemp -d /tmp/synod-kv-tools-XXXXXX)
 trap '"$root/scripts/cluster" clean >/dev/null 2>&1 || true' EXIT
 "$root/scripts/cluster" start 3 --fsync on
-# start waits for a leader; under a loaded machine (sanitizer builds) an INFO can still time out
-# or an election still be under way when we ask again, so ask for up to 10 s.
-leader=
+# start waits for a leader; under a loaded machine (sanitizer builds) an INFO can still time out,
+# an election still be under way, or a node that started late not have heard from the leader
+# yet (it answers neither with MOVED). So wait up to 10 s for a leader and a follower that knows
+# it, and use that follower.
+leader= follower= status=
 for _ in $(seq 1 100); do
-    leader=$("$root/scripts/cluster" status | awk '$4 == "leader" { print $3 }' | head -1)
-    [ -n "$leader" ] && break
+    status=$("$root/scripts/cluster" status || true)
+    leader=$(awk '$4 == "leader" { print $3 }' <<<"$status" | head -1)
+    follower=$(awk -v l="$leader" '$4 == "follower" && $9 == l { print $3 }' <<<"$status" | head -1)
+    [ -n "$leader" ] && [ -n "$follower" ] && break
     sleep 0.1
 done
-[ -n "$leader" ] || { "$root/scripts/cluster" status; echo "no leader"; exit 1; }
+[ -n "$leader" ] && [ -n "$follower" ] ||
+    { echo "$status"; echo "no leader, or no follower that knows it"; exit 1; }
 leader_port=${leader##*:}
-follower_port=$((SYNOD_CLIENT_PORT_BASE + 1))
-[ "$follower_port" = "$leader_port" ] && follower_port=$((SYNOD_CLIENT_PORT_BASE + 2))
+follower_port=${follower##*:}
 test "$(redis-cli -p "$leader_port" SET greeting hello)" = OK
 test "$(redis-cli -c -p "$follower_port" GET greeting)" = hello
 test "$(redis-cli -p "$leader_port" INCR visits)" = 1
